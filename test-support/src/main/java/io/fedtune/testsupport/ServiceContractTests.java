@@ -1,0 +1,59 @@
+package io.fedtune.testsupport;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import javax.sql.DataSource;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.core.env.Environment;
+import org.springframework.jdbc.core.JdbcTemplate;
+
+/**
+ * What every fedtune service promises once it has started on real PostgreSQL: health with liveness and readiness,
+ * a Prometheus scrape, its own schema migrated by Flyway, and ProblemDetail errors. A service's test extends this
+ * class with {@code @SpringBootTest(webEnvironment = RANDOM_PORT)} and names its schema and a table of its first
+ * migration.
+ */
+public abstract class ServiceContractTests {
+
+    @Autowired
+    private Environment environment;
+
+    @Autowired
+    private DataSource dataSource;
+
+    /** The PostgreSQL schema the service owns. */
+    protected abstract String schema();
+
+    /** A table that the service's first migration creates. */
+    protected abstract String firstTable();
+
+    protected String baseUrl() {
+        return "http://localhost:" + environment.getProperty("local.server.port");
+    }
+
+    @Test
+    void serviceIsHealthyReadyAndScrapable() {
+        ServiceChecks.assertHealthyAndScrapable(baseUrl());
+    }
+
+    @Test
+    void flywayMigratesTheServiceOwnSchema() {
+        JdbcTemplate jdbc = new JdbcTemplate(dataSource);
+        Integer tables = jdbc.queryForObject(
+                "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
+                Integer.class,
+                schema(),
+                firstTable());
+        assertThat(tables).isEqualTo(1);
+        assertThat(jdbc.queryForObject("SELECT current_schema()", String.class)).isEqualTo(schema());
+        Integer applied = jdbc.queryForObject(
+                "SELECT count(*) FROM " + schema() + ".flyway_schema_history WHERE success", Integer.class);
+        assertThat(applied).isPositive();
+    }
+
+    @Test
+    void unknownPathIsAProblemDetail() {
+        ServiceChecks.assertUnknownPathIsProblemDetail(baseUrl());
+    }
+}
