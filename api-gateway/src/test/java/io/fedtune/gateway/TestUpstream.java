@@ -34,6 +34,11 @@ public final class TestUpstream implements AutoCloseable {
     private final HttpServer server;
     private final ExecutorService executor = Executors.newCachedThreadPool();
 
+    static {
+        // Without it the JDK server's small writes meet delayed ACKs: 40 ms per response.
+        System.setProperty("sun.net.httpserver.nodelay", "true");
+    }
+
     private TestUpstream(String name) throws IOException {
         this.name = name;
         this.server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 50);

@@ -1,5 +1,6 @@
 package io.fedtune.gateway.observability;
 
+import io.fedtune.boot.correlation.CorrelationIds;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,17 +27,17 @@ class CorrelationIdFilter implements WebFilter {
     @Override
     public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
         String id =
-                CorrelationId.acceptOrCreate(exchange.getRequest().getHeaders().getFirst(CorrelationId.HEADER));
+                CorrelationIds.acceptOrCreate(exchange.getRequest().getHeaders().getFirst(CorrelationIds.HEADER));
         long started = System.nanoTime();
         ServerHttpRequest request = exchange.getRequest()
                 .mutate()
-                .headers(headers -> headers.set(CorrelationId.HEADER, id))
+                .headers(headers -> headers.set(CorrelationIds.HEADER, id))
                 .build();
         ServerWebExchange tagged = exchange.mutate().request(request).build();
         tagged.getAttributes().put(CorrelationId.ATTRIBUTE, id);
         // Last word on the header: a service behind echoes it too, and the caller must see it once.
         tagged.getResponse().beforeCommit(() -> {
-            tagged.getResponse().getHeaders().set(CorrelationId.HEADER, id);
+            tagged.getResponse().getHeaders().set(CorrelationIds.HEADER, id);
             return Mono.empty();
         });
         return chain.filter(tagged).doFinally(signal -> log(tagged, started));
