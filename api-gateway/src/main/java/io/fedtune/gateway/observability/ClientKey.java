@@ -31,7 +31,8 @@ public record ClientKey(String value, String subject) {
         return new ClientKey("sub:" + subject, subject);
     }
 
-    static ClientKey ofAddress(ServerWebExchange exchange) {
+    /** The key of an anonymous caller: its remote address. */
+    public static ClientKey ofAddress(ServerWebExchange exchange) {
         InetSocketAddress remote = exchange.getRequest().getRemoteAddress();
         String address = remote == null || remote.getAddress() == null
                 ? "unknown"

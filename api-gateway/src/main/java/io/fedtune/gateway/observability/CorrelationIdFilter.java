@@ -49,7 +49,9 @@ class CorrelationIdFilter implements WebFilter {
         }
         HttpStatusCode status = exchange.getResponse().getStatusCode();
         long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
-        String client = exchange.getAttributeOrDefault(ClientKey.ATTRIBUTE, "-");
+        // Refused requests never reach the rate limiter, which names the caller: name them by address.
+        String client = exchange.getAttributeOrDefault(
+                ClientKey.ATTRIBUTE, ClientKey.ofAddress(exchange).value());
         CorrelationId.withMdc(
                 exchange,
                 () -> access.info(
