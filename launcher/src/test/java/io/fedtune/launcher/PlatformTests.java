@@ -3,6 +3,7 @@ package io.fedtune.launcher;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fedtune.testsupport.ServiceChecks;
+import io.fedtune.testsupport.TestTokens;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -37,15 +38,16 @@ class PlatformTests {
 
     @Test
     void gatewayRoutesApiPathsToTheOwningService(@TempDir Path home) {
-        try (Platform platform = Platform.start(Platform.Options.ephemeral(home))) {
-            // Neither path has a controller yet, so each owner answers with its own ProblemDetail 404:
+        TestTokens tokens = TestTokens.shared();
+        try (Platform platform = Platform.start(
+                Platform.Options.ephemeral(home), "--fedtune.security.issuer-uri=" + tokens.issuerUri())) {
+            ServiceChecks.assertProblem(ServiceChecks.get(platform.gatewayUrl() + "/api/v1/models/x"), 401);
+            // No controller owns this path, so the registry answers with its own ProblemDetail 404:
             // reaching it at all proves the route.
-            HttpResponse<String> federations = ServiceChecks.get(platform.gatewayUrl() + "/api/v1/federations/x");
-            assertThat(federations.statusCode()).isEqualTo(404);
-            assertThat(federations.body()).contains("\"instance\":\"/api/v1/federations/x\"");
-            HttpResponse<String> models = ServiceChecks.get(platform.gatewayUrl() + "/api/v1/models/x");
-            assertThat(models.statusCode()).isEqualTo(404);
-            assertThat(models.body()).contains("\"instance\":\"/api/v1/models/x\"");
+            HttpResponse<String> models =
+                    ServiceChecks.get(platform.gatewayUrl() + "/api/v1/models/no-such-path/x", tokens.admin());
+            ServiceChecks.assertProblem(models, 404);
+            assertThat(models.body()).contains("\"instance\":\"/api/v1/models/no-such-path/x\"");
         }
     }
 

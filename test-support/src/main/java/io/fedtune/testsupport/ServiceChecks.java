@@ -23,10 +23,18 @@ public final class ServiceChecks {
 
     /** Sends a GET and returns the response with its body as text. */
     public static HttpResponse<String> get(String url) {
-        HttpRequest request = HttpRequest.newBuilder(URI.create(url))
+        return get(url, null);
+    }
+
+    /** Sends a GET with a bearer token (none when null) and returns the response with its body as text. */
+    public static HttpResponse<String> get(String url, String bearerToken) {
+        HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(url))
                 .timeout(Duration.ofSeconds(30))
-                .GET()
-                .build();
+                .GET();
+        if (bearerToken != null) {
+            builder.header("Authorization", "Bearer " + bearerToken);
+        }
+        HttpRequest request = builder.build();
         try {
             return http.send(request, HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
@@ -50,12 +58,11 @@ public final class ServiceChecks {
         assertThat(scrape.body()).contains("jvm_memory_used_bytes");
     }
 
-    /** Asserts an unknown API path answers 404 as {@code application/problem+json}. */
-    public static void assertUnknownPathIsProblemDetail(String baseUrl) {
-        HttpResponse<String> response = get(baseUrl + "/api/v1/no-such-thing");
-        assertThat(response.statusCode()).isEqualTo(404);
+    /** Asserts the response is an RFC 9457 ProblemDetail with the given status. */
+    public static void assertProblem(HttpResponse<String> response, int status) {
+        assertThat(response.statusCode()).as(response.uri().toString()).isEqualTo(status);
         assertThat(response.headers().firstValue("Content-Type"))
                 .hasValueSatisfying(type -> assertThat(type).startsWith("application/problem+json"));
-        assertThat(response.body()).contains("\"status\":404");
+        assertThat(response.body()).contains("\"status\":" + status);
     }
 }
