@@ -1,63 +1,96 @@
 package io.fedtune.aggregator.security;
 
-import io.fedtune.aggregator.system.AggregatorException;
-import jakarta.servlet.http.HttpServletResponse;
-import java.io.IOException;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jwt.JWTParser;
+import io.fedtune.boot.security.FedtuneAuthoritiesConverter;
+import io.fedtune.boot.security.FedtuneJwtDecoders;
+import io.fedtune.boot.security.FedtuneSecurityAutoConfiguration;
+import io.fedtune.boot.security.FedtuneSecurityProperties;
+import io.fedtune.boot.security.ServletSecurityProblems;
+import java.text.ParseException;
+import java.time.Clock;
+import java.util.List;
+import java.util.function.Supplier;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.http.HttpMethod;
-import org.springframework.http.HttpStatus;
-import org.springframework.security.authentication.AuthenticationManager;
-import org.springframework.security.authentication.AuthenticationManagerResolver;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.config.http.SessionCreationPolicy;
 import org.springframework.security.oauth2.core.DelegatingOAuth2TokenValidator;
-import org.springframework.security.oauth2.core.OAuth2Error;
 import org.springframework.security.oauth2.core.OAuth2TokenValidator;
-import org.springframework.security.oauth2.core.OAuth2TokenValidatorResult;
+import org.springframework.security.oauth2.jwt.BadJwtException;
 import org.springframework.security.oauth2.jwt.Jwt;
+import org.springframework.security.oauth2.jwt.JwtClaimNames;
+import org.springframework.security.oauth2.jwt.JwtClaimValidator;
 import org.springframework.security.oauth2.jwt.JwtDecoder;
-import org.springframework.security.oauth2.jwt.JwtDecoders;
+import org.springframework.security.oauth2.jwt.JwtIssuerValidator;
+import org.springframework.security.oauth2.jwt.JwtTimestampValidator;
 import org.springframework.security.oauth2.jwt.NimbusJwtDecoder;
-import org.springframework.security.oauth2.server.resource.authentication.JwtAuthenticationConverter;
-import org.springframework.security.oauth2.server.resource.authentication.JwtAuthenticationProvider;
-import org.springframework.security.oauth2.server.resource.authentication.JwtGrantedAuthoritiesConverter;
-import org.springframework.security.oauth2.server.resource.authentication.JwtIssuerAuthenticationManagerResolver;
 import org.springframework.security.web.SecurityFilterChain;
 
 /**
- * Who may call what. Tokens of this service's own issuer are checked against its own key (no HTTP round trip to
- * itself); tokens of a configured external OIDC issuer against that issuer's JWKS. Roles come from the roles claim as
- * {@code ROLE_<role>} authorities. Health, Prometheus, the token endpoints, JWKS, discovery, enrollment and the API
- * docs are open; the rest needs a token.
+ * Who may call what. The aggregator is the platform's issuer, so its own tokens are checked against its own key
+ * (no HTTP round trip to itself, and with the injected clock); tokens of the external OIDC issuer go through the
+ * shared {@code io.fedtune.boot.security} decoder. Roles become authorities through the shared converter, 401 and
+ * 403 are the shared ProblemDetails. Probes, metrics, API docs, the token endpoints, JWKS, discovery and
+ * enrollment are open; everything else needs a token with the right role.
  */
 @Configuration(proxyBeanMethods = false)
 @EnableConfigurationProperties(SecurityProperties.class)
 class SecurityConfiguration {
 
     @Bean
-    SecurityFilterChain aggregatorSecurity(
-            HttpSecurity http, SigningKeys keys, SecurityProperties properties, java.time.Clock clock)
+    JwtDecoder aggregatorJwtDecoder(SigningKeys keys, FedtuneSecurityProperties shared, Clock clock) {
+        String platform = shared.issuerUri().toString();
+        Supplier<JwtDecoder> own = memoize(() -> {
+            try {
+                NimbusJwtDecoder decoder = NimbusJwtDecoder.withPublicKey(
+                                keys.active().toRSAPublicKey())
+                        .build();
+                decoder.setJwtValidator(validator(platform, shared, clock));
+                return decoder;
+            } catch (JOSEException e) {
+                throw new IllegalStateException("The signing key is unusable", e);
+            }
+        });
+        Supplier<JwtDecoder> external = memoize(() -> FedtuneJwtDecoders.servlet(shared));
+        return token -> {
+            String issuer;
+            try {
+                issuer = JWTParser.parse(token).getJWTClaimsSet().getIssuer();
+            } catch (ParseException e) {
+                throw new BadJwtException("Malformed token: " + e.getMessage(), e);
+            }
+            if (platform.equals(issuer)) {
+                return own.get().decode(token);
+            }
+            if (shared.oidc().enabled()) {
+                return external.get().decode(token);
+            }
+            throw new BadJwtException("The token's issuer is not trusted");
+        };
+    }
+
+    private static OAuth2TokenValidator<Jwt> validator(String issuer, FedtuneSecurityProperties shared, Clock clock) {
+        JwtTimestampValidator timestamps = new JwtTimestampValidator(shared.clockSkew());
+        timestamps.setClock(clock);
+        return new DelegatingOAuth2TokenValidator<>(
+                timestamps,
+                new JwtClaimValidator<Object>(JwtClaimNames.EXP, exp -> exp != null),
+                new JwtIssuerValidator(issuer),
+                new JwtClaimValidator<List<String>>(
+                        JwtClaimNames.AUD, aud -> aud != null && aud.contains(shared.audience())));
+    }
+
+    @Bean
+    SecurityFilterChain aggregatorSecurity(HttpSecurity http, JwtDecoder decoder, FedtuneSecurityProperties shared)
             throws Exception {
-        AuthenticationManagerResolver<String> byIssuer = issuerManagers(keys, properties, clock);
         http.csrf(csrf -> csrf.disable())
                 .sessionManagement(session -> session.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
-                .authorizeHttpRequests(auth -> auth.requestMatchers(
-                                "/actuator/health",
-                                "/actuator/health/**",
-                                "/actuator/prometheus",
-                                "/actuator/info",
-                                "/oauth2/token",
-                                "/oauth2/jwks",
-                                "/.well-known/**",
-                                "/api/v1/agent/enroll",
-                                "/v3/api-docs/**",
-                                "/swagger-ui/**",
-                                "/swagger-ui.html",
-                                "/error")
+                .authorizeHttpRequests(auth -> auth.requestMatchers(FedtuneSecurityAutoConfiguration.OPEN_PATHS)
+                        .permitAll()
+                        .requestMatchers("/oauth2/token", "/oauth2/jwks", "/.well-known/**", "/api/v1/agent/enroll")
                         .permitAll()
                         .requestMatchers("/api/v1/agent/federations/*/adapters/**")
                         .hasAnyRole("AGENT", "ADMIN", "VIEWER", "SERVICE")
@@ -67,93 +100,29 @@ class SecurityConfiguration {
                         .hasAnyRole("ADMIN", "VIEWER")
                         .requestMatchers("/api/v1/federations/**", "/api/v1/audit/**")
                         .hasRole("ADMIN")
-                        // anything else is no endpoint of ours: let it answer 404 as a ProblemDetail
                         .anyRequest()
-                        .permitAll())
-                .oauth2ResourceServer(oauth -> oauth.authenticationManagerResolver(
-                                new JwtIssuerAuthenticationManagerResolver(byIssuer))
-                        .authenticationEntryPoint((request, response, e) ->
-                                problem(response, HttpStatus.UNAUTHORIZED, "unauthorized", e.getMessage()))
-                        .accessDeniedHandler((request, response, e) -> problem(
-                                response, HttpStatus.FORBIDDEN, "forbidden", "This token's roles do not allow that.")))
-                .exceptionHandling(handling -> handling.authenticationEntryPoint((request, response, e) -> problem(
-                                response, HttpStatus.UNAUTHORIZED, "unauthorized", "A bearer token is required."))
-                        .accessDeniedHandler((request, response, e) -> problem(
-                                response, HttpStatus.FORBIDDEN, "forbidden", "This token's roles do not allow that.")));
+                        .authenticated())
+                .oauth2ResourceServer(server -> server.jwt(jwt -> jwt.decoder(decoder)
+                                .jwtAuthenticationConverter(
+                                        FedtuneAuthoritiesConverter.authenticationConverter(shared)))
+                        .authenticationEntryPoint(ServletSecurityProblems.entryPoint())
+                        .accessDeniedHandler(ServletSecurityProblems.accessDenied()))
+                .exceptionHandling(handling -> handling.authenticationEntryPoint(ServletSecurityProblems.entryPoint())
+                        .accessDeniedHandler(ServletSecurityProblems.accessDenied()));
         return http.build();
     }
 
-    private static void problem(HttpServletResponse response, HttpStatus status, String type, String detail)
-            throws IOException {
-        response.setStatus(status.value());
-        response.setContentType("application/problem+json");
-        if (status == HttpStatus.UNAUTHORIZED) {
-            response.setHeader("WWW-Authenticate", "Bearer");
-        }
-        String body = "{\"type\":\"urn:fedtune:problem:" + type + "\",\"title\":\"" + status.getReasonPhrase()
-                + "\",\"status\":" + status.value() + ",\"detail\":\"" + escape(detail) + "\"}";
-        response.getWriter().write(body);
-    }
+    private static <T> Supplier<T> memoize(Supplier<T> supplier) {
+        return new Supplier<>() {
+            private volatile T value;
 
-    private static String escape(String text) {
-        return text == null
-                ? ""
-                : text.replace("\\", "\\\\").replace("\"", "\\\"").replaceAll("[\\r\\n\\t]", " ");
-    }
-
-    private static AuthenticationManagerResolver<String> issuerManagers(
-            SigningKeys keys, SecurityProperties properties, java.time.Clock clock) {
-        Map<String, AuthenticationManager> managers = new ConcurrentHashMap<>();
-        return issuer -> {
-            if (properties.issuerUri().equals(issuer)) {
-                return managers.computeIfAbsent(issuer, i -> manager(ownDecoder(keys, properties, clock), "roles"));
+            @Override
+            public synchronized T get() {
+                if (value == null) {
+                    value = supplier.get();
+                }
+                return value;
             }
-            if (properties.oidc().configured() && properties.oidc().issuerUri().equals(issuer)) {
-                return managers.computeIfAbsent(issuer, i -> {
-                    NimbusJwtDecoder decoder = (NimbusJwtDecoder) JwtDecoders.fromIssuerLocation(i);
-                    decoder.setJwtValidator(validator(i, properties.audience(), clock));
-                    return manager(decoder, properties.oidc().rolesClaim());
-                });
-            }
-            return null;
         };
-    }
-
-    private static OAuth2TokenValidator<Jwt> validator(String issuer, String audience, java.time.Clock clock) {
-        org.springframework.security.oauth2.jwt.JwtTimestampValidator timestamps =
-                new org.springframework.security.oauth2.jwt.JwtTimestampValidator();
-        timestamps.setClock(clock);
-        return new DelegatingOAuth2TokenValidator<>(
-                timestamps, new org.springframework.security.oauth2.jwt.JwtIssuerValidator(issuer), audience(audience));
-    }
-
-    private static JwtDecoder ownDecoder(SigningKeys keys, SecurityProperties properties, java.time.Clock clock) {
-        try {
-            NimbusJwtDecoder decoder = NimbusJwtDecoder.withPublicKey(
-                            keys.active().toRSAPublicKey())
-                    .build();
-            decoder.setJwtValidator(validator(properties.issuerUri(), properties.audience(), clock));
-            return decoder;
-        } catch (com.nimbusds.jose.JOSEException e) {
-            throw new AggregatorException(HttpStatus.INTERNAL_SERVER_ERROR, "signing-key", e.getMessage());
-        }
-    }
-
-    private static OAuth2TokenValidator<Jwt> audience(String audience) {
-        return jwt -> jwt.getAudience() != null && jwt.getAudience().contains(audience)
-                ? OAuth2TokenValidatorResult.success()
-                : OAuth2TokenValidatorResult.failure(
-                        new OAuth2Error("invalid_token", "The token is not for audience " + audience, null));
-    }
-
-    private static AuthenticationManager manager(JwtDecoder decoder, String rolesClaim) {
-        JwtGrantedAuthoritiesConverter authorities = new JwtGrantedAuthoritiesConverter();
-        authorities.setAuthoritiesClaimName(rolesClaim);
-        authorities.setAuthorityPrefix("ROLE_");
-        JwtAuthenticationConverter converter = new JwtAuthenticationConverter();
-        converter.setJwtGrantedAuthoritiesConverter(authorities);
-        JwtAuthenticationProvider provider = new JwtAuthenticationProvider(decoder);
-        provider.setJwtAuthenticationConverter(converter);
-        return provider::authenticate;
     }
 }

@@ -4,7 +4,8 @@ import java.time.Duration;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /**
- * Token issuing and validation, under {@code fedtune.security} (the platform-wide contract).
+ * Token issuing, under {@code fedtune.security} beside the shared validation settings of
+ * {@code io.fedtune.boot.security.FedtuneSecurityProperties} (issuer, audience, OIDC), which this reads too.
  *
  * @param issuerUri this service's issuer URI, the {@code iss} of every token it signs
  * @param audience the audience every token carries and every service requires

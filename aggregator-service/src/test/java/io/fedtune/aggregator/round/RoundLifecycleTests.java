@@ -306,9 +306,9 @@ class RoundLifecycleTests {
                 .isEqualTo(204);
         clock.advance(Duration.ofMinutes(3));
         assertThat(problem(api.get("/api/v1/agent/tasks/next?wait=0", expired), 401))
-                .contains("unauthorized");
+                .contains("unauthenticated");
         assertThat(problem(api.get("/api/v1/agent/tasks/next?wait=0", "not-a-jwt"), 401))
-                .contains("unauthorized");
+                .contains("unauthenticated");
         assertThat(problem(api.get("/api/v1/federations", assigned.token()), 403))
                 .contains("forbidden");
         read(api.post("/api/v1/federations/" + id + "/clients/" + outsider.id() + "/revoke", admin, ""), 204);
