@@ -2,7 +2,9 @@ package io.fedtune.blobstore;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalLong;
 
 /**
@@ -71,4 +73,12 @@ public interface BlobStore {
 
     /** Every blob whose key starts with {@code prefix} (empty for all), in key order. */
     List<BlobEntry> list(String prefix) throws IOException;
+
+    /**
+     * The local file holding a blob, when this store keeps blobs as local files (for memory-mapped, zero-copy reads
+     * of immutable blobs); empty for remote stores and for missing blobs. Callers must only read it.
+     */
+    default Optional<Path> localFile(String key) throws IOException {
+        return Optional.empty();
+    }
 }

@@ -19,6 +19,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.UUID;
 import java.util.stream.Stream;
@@ -182,6 +183,12 @@ public final class FileSystemBlobStore implements BlobStore {
         }
         entries.sort(Comparator.comparing(BlobEntry::key));
         return entries;
+    }
+
+    @Override
+    public Optional<Path> localFile(String key) {
+        Path path = pathOf(key);
+        return Files.isRegularFile(path) ? Optional.of(path) : Optional.empty();
     }
 
     private Path pathOf(String key) {

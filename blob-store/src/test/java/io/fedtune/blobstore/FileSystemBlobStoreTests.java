@@ -61,6 +61,19 @@ class FileSystemBlobStoreTests extends BlobStoreContractTests {
     }
 
     @Test
+    void blobsAreLocalFilesThatCanBeReadDirectly() throws IOException {
+        store.put("local/blob", new ByteArrayInputStream(new byte[] {4, 5, 6}));
+        assertThat(store.localFile("local/blob")).hasValueSatisfying(path -> {
+            try {
+                assertThat(Files.readAllBytes(path)).containsExactly(4, 5, 6);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        assertThat(store.localFile("local/missing")).isEmpty();
+    }
+
+    @Test
     void deletingTheLastBlobOfADirectoryRemovesTheEmptyDirectories() throws IOException {
         store.put("deep/er/blob", new ByteArrayInputStream(new byte[1]));
         store.put("deep/other", new ByteArrayInputStream(new byte[1]));

@@ -89,6 +89,12 @@ class S3BlobStoreTests extends BlobStoreContractTests {
     }
 
     @Test
+    void s3BlobsAreNoLocalFiles() throws IOException {
+        store.put("remote", new ByteArrayInputStream(new byte[3]));
+        assertThat(store.localFile("remote")).isEmpty();
+    }
+
+    @Test
     void keysLiveUnderTheStorePrefix() throws IOException {
         store.put("k", new ByteArrayInputStream(new byte[3]));
         assertThat(client.listObjectsV2(b -> b.bucket(bucket)).contents())

@@ -40,6 +40,12 @@ public final class DenseAggregation {
      */
     public record Result(long valuesRead, List<Integer> selected) {}
 
+    /** Values per tile by default: a tile and its accumulator stay in L2 cache. */
+    public static final int DEFAULT_TILE = 1 << 14;
+
+    /** Elements per unit of parallel work by default. */
+    public static final long DEFAULT_UNIT = 1 << 22;
+
     private final int tile;
     private final long unitElements;
     private final int threads;
@@ -57,7 +63,8 @@ public final class DenseAggregation {
 
     /** Defaults: 16 Ki-value tiles, 4 Mi-value units, one worker per core. */
     public static DenseAggregation withDefaults() {
-        return new DenseAggregation(1 << 14, 1 << 22, Runtime.getRuntime().availableProcessors());
+        return new DenseAggregation(
+                DEFAULT_TILE, DEFAULT_UNIT, Runtime.getRuntime().availableProcessors());
     }
 
     /**

@@ -111,7 +111,10 @@ class RoundAggregator {
                         out.write(spec.name(), global.readAll(spec.name()));
                     }
                 }
-                new DenseAggregation(1 << 14, 1 << 22, properties.aggregationThreads())
+                new DenseAggregation(
+                                DenseAggregation.DEFAULT_TILE,
+                                DenseAggregation.DEFAULT_UNIT,
+                                properties.aggregationThreads())
                         .run(
                                 dense,
                                 global,
