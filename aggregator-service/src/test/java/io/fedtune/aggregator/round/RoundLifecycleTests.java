@@ -142,6 +142,15 @@ class RoundLifecycleTests {
         assertThat(buffer.getFloat((int) (8 + headerLength + begin)))
                 .isCloseTo(7f / 3, org.assertj.core.data.Offset.offset(1e-5f));
 
+        String scrape = api.get("/actuator/prometheus", null).body();
+        assertThat(scrape)
+                .contains("fedtune_rounds_total{outcome=\"completed\"}")
+                .contains("fedtune_updates_total{outcome=\"accepted\",reason=\"ok\"}")
+                .contains("fedtune_aggregation_duration_seconds")
+                .contains("fedtune_round_duration_seconds")
+                .contains("fedtune_aggregation_bytes_in_total")
+                .contains("fedtune_clients_live");
+
         assertThat(handOff.handOff()).isEqualTo(3);
         assertThat(((InMemoryModelRegistryClient) registry).registrations())
                 .filteredOn(r -> r.federationId().equals(id))
