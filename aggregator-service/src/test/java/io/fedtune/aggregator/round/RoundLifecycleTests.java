@@ -249,6 +249,71 @@ class RoundLifecycleTests {
     }
 
     @Test
+    void draftAndPausedFederationsCanBeCancelled() {
+        FederationConfig config =
+                Api.config("cancel-draft", 1, 1, 1, Duration.ofMinutes(5), LoraMode.FEDIT, null, null);
+        UUID draft = UUID.fromString(read(api.post("/api/v1/federations", api.admin(), config), 201)
+                .get("id")
+                .asString());
+        assertThat(read(api.post("/api/v1/federations/" + draft + "/cancel", api.admin(), ""), 200)
+                        .get("status")
+                        .asString())
+                .isEqualTo("CANCELLED");
+        UUID paused = api.createAndStart(
+                Api.config("cancel-paused", 1, 1, 1, Duration.ofMinutes(5), LoraMode.FEDIT, null, null));
+        read(api.post("/api/v1/federations/" + paused + "/pause", api.admin(), ""), 200);
+        assertThat(read(api.post("/api/v1/federations/" + paused + "/cancel", api.admin(), ""), 200)
+                        .get("status")
+                        .asString())
+                .isEqualTo("CANCELLED");
+    }
+
+    @Test
+    void downloadedAssignmentsFailOrExpireAndAFailingAggregationFailsTheRound() throws Exception {
+        FederationConfig config = Api.config("downloaded", 1, 2, 3, Duration.ofMinutes(5), LoraMode.FEDIT, null, null);
+        UUID id = api.createAndStart(config);
+        List<Api.Agent> agents = agents(id, 3, "downloaded-");
+        engine.tick();
+        for (Api.Agent agent : agents) {
+            agent.download(
+                    agent.task(0).get("globalAdapter").get("downloadPath").asString());
+        }
+        read(agents.get(0).upload(id, 1, Api.randomUpdate(config, 5), 2), 201);
+        read(agents.get(1).upload(id, 1, Api.randomUpdate(config, 6), 2), 201);
+        read(
+                api.post(
+                        "/api/v1/agent/federations/" + id + "/rounds/1/failure",
+                        agents.get(2).token(),
+                        Map.of("reason", "diverged")),
+                204);
+        assertThat(round(id, 1).get("clients"))
+                .extracting(c -> c.get("status").asString())
+                .containsExactlyInAnyOrder("SUBMITTED", "SUBMITTED", "FAILED");
+        // an accepted update whose bytes are lost makes every aggregation attempt fail
+        String lost = blobs.list("updates/" + id + "/").get(0).key();
+        blobs.delete(lost);
+        for (int attempt = 0; attempt < 3; attempt++) {
+            engine.tick();
+        }
+        assertThat(round(id, 1).get("round").get("status").asString()).isEqualTo("FAILED");
+        assertThat(round(id, 1).get("round").get("failureReason").asString()).contains("aggregation failed");
+        engine.tick();
+        assertThat(federation(id).get("status").asString()).isEqualTo("FAILED");
+
+        FederationConfig late = Api.config("expired", 1, 1, 1, Duration.ofMinutes(5), LoraMode.FEDIT, null, null);
+        UUID lateId = api.createAndStart(late);
+        Api.Agent slow = agents(lateId, 1, "expired-").get(0);
+        engine.tick();
+        slow.download(slow.task(0).get("globalAdapter").get("downloadPath").asString());
+        assertThat(round(lateId, 1).get("clients").get(0).get("status").asString())
+                .isEqualTo("DOWNLOADED");
+        clock.advance(Duration.ofMinutes(6));
+        engine.tick();
+        assertThat(round(lateId, 1).get("clients").get(0).get("status").asString())
+                .isEqualTo("EXPIRED");
+    }
+
+    @Test
     void badInputIsAProblemDetailAndStoresNothing() throws Exception {
         FederationConfig config = Api.config(
                 "bad-input",
