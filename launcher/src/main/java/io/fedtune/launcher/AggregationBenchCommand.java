@@ -1,7 +1,6 @@
 package io.fedtune.launcher;
 
 import io.fedtune.aggregator.bench.AggregationBenchmark;
-import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -54,9 +53,9 @@ final class AggregationBenchCommand implements Callable<Integer> {
                             + " (and --tensors at most --params)");
             return 2;
         }
-        PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true);
         AggregationBenchmark.run(
-                new AggregationBenchmark.Options(clients, params, tensors, threads, repeats, directory, tile), out);
+                new AggregationBenchmark.Options(clients, params, tensors, threads, repeats, directory, tile),
+                spec.commandLine().getOut());
         return 0;
     }
 }

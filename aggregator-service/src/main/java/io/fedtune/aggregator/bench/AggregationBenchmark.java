@@ -11,7 +11,7 @@ import io.fedtune.blobstore.BlobStore;
 import io.fedtune.blobstore.FileSystemBlobStore;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -45,7 +45,7 @@ public final class AggregationBenchmark {
     private AggregationBenchmark() {}
 
     /** Runs the benchmark and returns the best rate in GB/s; the last line printed is {@code GB/s: N}. */
-    public static double run(Options options, PrintStream out) throws IOException {
+    public static double run(Options options, PrintWriter out) throws IOException {
         Path directory = options.directory() != null
                 ? Files.createDirectories(options.directory())
                 : Files.createTempDirectory("fedtune-bench-");
@@ -92,6 +92,7 @@ public final class AggregationBenchmark {
                 double seconds = (System.nanoTime() - started) / 1e9;
                 double rate = bytes / seconds / 1e9;
                 out.printf("%s: %.3f s, %.2f GB/s%n", run == 0 ? "warm-up" : "run " + run, seconds, rate);
+                out.flush();
                 if (run > 0) {
                     best = Math.max(best, rate);
                 }
@@ -100,6 +101,7 @@ public final class AggregationBenchmark {
                     "clients: %d, params: %,d, update bytes per round: %,d, threads: %d, tile: %d%n",
                     options.clients(), options.params(), bytes, threads, tile);
             out.printf("GB/s: %.2f%n", best);
+            out.flush();
             return best;
         } finally {
             if (options.directory() == null) {
@@ -148,6 +150,6 @@ public final class AggregationBenchmark {
     public static void main(String[] args) throws IOException {
         int clients = args.length > 0 ? Integer.parseInt(args[0]) : 20;
         long params = args.length > 1 ? Long.parseLong(args[1]) : 8_000_000L;
-        run(new Options(clients, params, 64, 0, 3, null, 0), System.out);
+        run(new Options(clients, params, 64, 0, 3, null, 0), new PrintWriter(System.out, true));
     }
 }
