@@ -41,6 +41,7 @@ def main():
     best = 0.0
     for run in range(args.repeats + 1):
         started = time.perf_counter()
+        cpu_started = time.process_time()
         acc = [np.zeros(n, dtype=np.float32) for n in sizes]
         for c, w in enumerate(weights):
             if directory is None:
@@ -51,8 +52,10 @@ def main():
             for a, x in zip(acc, layers):
                 a += np.float32(w) * x
         seconds = time.perf_counter() - started
+        cpu_seconds = time.process_time() - cpu_started
         rate = total / seconds / 1e9
-        print(f"{'warm-up' if run == 0 else f'run {run}'}: {seconds:.3f} s, {rate:.2f} GB/s")
+        print(f"{'warm-up' if run == 0 else f'run {run}'}: {seconds:.3f} s, {rate:.2f} GB/s"
+              f" ({cpu_seconds:.3f} CPU-s, {total / cpu_seconds / 1e9:.2f} GB per CPU-second)")
         if run > 0:
             best = max(best, rate)
     if directory is not None:

@@ -99,25 +99,54 @@ public final class BlobTensorInput implements TensorInput {
         };
     }
 
-    /** F32 values of a local file, memory-mapped: one bulk copy from the page cache, no system call per tile. */
-    private static FloatReader mapped(java.nio.file.Path file, long start, long count) throws IOException {
+    /** The whole file, mapped once and shared by every reader of this input (null until first needed). */
+    private volatile java.nio.MappedByteBuffer mapping;
+
+    /**
+     * F32 values of a local file, memory-mapped: one mapping per file for all readers and threads (no mapping set up
+     * and torn down per range), one bulk copy per tile out of the page cache. Files of 2 GiB or more are mapped per
+     * range.
+     */
+    private FloatReader mapped(java.nio.file.Path file, long start, long count) throws IOException {
         java.nio.FloatBuffer floats;
-        try (java.nio.channels.FileChannel channel =
-                java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.READ)) {
-            if (start + count * 4 > channel.size()) {
-                throw new EOFException("tensor data ends early");
+        java.nio.MappedByteBuffer whole = mapping;
+        if (whole == null && header.fileSize() < Integer.MAX_VALUE) {
+            synchronized (this) {
+                if (mapping == null) {
+                    try (java.nio.channels.FileChannel channel =
+                            java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.READ)) {
+                        if (channel.size() != header.fileSize()) {
+                            throw new EOFException("blob " + key + " changed size");
+                        }
+                        mapping = channel.map(java.nio.channels.FileChannel.MapMode.READ_ONLY, 0, channel.size());
+                    }
+                }
+                whole = mapping;
             }
-            floats = channel.map(java.nio.channels.FileChannel.MapMode.READ_ONLY, start, count * 4)
+        }
+        if (whole != null) {
+            floats = whole.duplicate()
+                    .position(Math.toIntExact(start))
+                    .limit(Math.toIntExact(start + count * 4))
+                    .slice()
                     .order(ByteOrder.LITTLE_ENDIAN)
                     .asFloatBuffer();
+        } else {
+            try (java.nio.channels.FileChannel channel =
+                    java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.READ)) {
+                floats = channel.map(java.nio.channels.FileChannel.MapMode.READ_ONLY, start, count * 4)
+                        .order(ByteOrder.LITTLE_ENDIAN)
+                        .asFloatBuffer();
+            }
         }
+        java.nio.FloatBuffer view = floats;
         return new FloatReader() {
             @Override
             public void read(float[] dst, int offset, int length) throws IOException {
-                if (floats.remaining() < length) {
+                if (view.remaining() < length) {
                     throw new EOFException("tensor data ends early");
                 }
-                floats.get(dst, offset, length);
+                view.get(dst, offset, length);
             }
 
             @Override

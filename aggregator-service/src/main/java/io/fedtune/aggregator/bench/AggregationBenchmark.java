@@ -75,6 +75,7 @@ public final class AggregationBenchmark {
                             1.0 / options.clients() * (c % 2 == 0 ? 0.5 : 1.5),
                             1.0));
                 }
+                long cpuStarted = processCpuNanos();
                 long started = System.nanoTime();
                 try (SafetensorsFileWriter output = SafetensorsFileWriter.temporary(specs, Map.of())) {
                     engine.run(
@@ -90,8 +91,11 @@ public final class AggregationBenchmark {
                     Files.deleteIfExists(output.path());
                 }
                 double seconds = (System.nanoTime() - started) / 1e9;
+                double cpuSeconds = (processCpuNanos() - cpuStarted) / 1e9;
                 double rate = bytes / seconds / 1e9;
-                out.printf("%s: %.3f s, %.2f GB/s%n", run == 0 ? "warm-up" : "run " + run, seconds, rate);
+                out.printf(
+                        "%s: %.3f s, %.2f GB/s (%.3f CPU-s, %.2f GB per CPU-second)%n",
+                        run == 0 ? "warm-up" : "run " + run, seconds, rate, cpuSeconds, bytes / cpuSeconds / 1e9);
                 out.flush();
                 if (run > 0) {
                     best = Math.max(best, rate);
@@ -111,6 +115,13 @@ public final class AggregationBenchmark {
                 }
             }
         }
+    }
+
+    /** CPU time of this process (all threads), where the JVM reports it; a load-independent cost figure. */
+    private static long processCpuNanos() {
+        java.lang.management.OperatingSystemMXBean os =
+                java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        return os instanceof com.sun.management.OperatingSystemMXBean sun ? sun.getProcessCpuTime() : 0;
     }
 
     private static List<TensorSpec> layout(long params, int tensors) {
