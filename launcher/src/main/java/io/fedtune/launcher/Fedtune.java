@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
         versionProvider = Fedtune.Version.class,
         description = "Federated fine-tuning of large language models: LoRA adapters trained where the data lives.",
         commandListHeading = "%nCommands:%n",
-        subcommands = {UpCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {UpCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Fedtune {
 
     /** The full command line, with the agent's commands under {@code agent}. */
