@@ -86,6 +86,15 @@ class GatewayAccessTests extends GatewayTestBase {
         ServiceChecks.assertProblem(postJson("/api/v1/agent/federations/f3/rounds/3/updates", agent, "{}"), 403);
         ServiceChecks.assertProblem(get("/api/v1/agent/federations/f3/adapters/latest", agent), 403);
         ServiceChecks.assertProblem(get("/api/v1/agent/federations/f10/tasks", agent), 403);
+
+        // the registry files adapters by federation, and the same rule holds there
+        assertThat(get("/api/v1/adapters/f1/versions", agent).statusCode()).isEqualTo(200);
+        assertThat(get("/api/v1/adapters/f2/latest/adapter.safetensors", agent).statusCode())
+                .isEqualTo(200);
+        ServiceChecks.assertProblem(get("/api/v1/adapters/f3/versions", agent), 403);
+        ServiceChecks.assertProblem(get("/api/v1/adapters/f3/latest/adapter.safetensors", agent), 403);
+        ServiceChecks.assertProblem(get("/api/v1/adapters", agent), 403);
+        assertThat(get("/api/v1/models/tiny", agent).statusCode()).isEqualTo(200);
     }
 
     @Test

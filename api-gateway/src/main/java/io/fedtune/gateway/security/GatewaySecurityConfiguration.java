@@ -22,7 +22,10 @@ import org.springframework.security.web.server.SecurityWebFilterChain;
  *   <li>{@code /api/v1/agent/federations/{id}/**}: an AGENT of {@code id}
  *   <li>{@code /api/v1/agent/**}: AGENT
  *   <li>{@code /api/v1/federations/**}, {@code /api/v1/audit/**}: read ADMIN or VIEWER, change ADMIN
- *   <li>{@code /api/v1/models/**}, {@code /api/v1/adapters/**}: read any role, change ADMIN or SERVICE
+ *   <li>{@code /api/v1/adapters/{id}/**} read (adapters are filed by federation): ADMIN, VIEWER, SERVICE, or an
+ *       AGENT of {@code id}
+ *   <li>{@code /api/v1/models/**} read: any role
+ *   <li>{@code /api/v1/models/**}, {@code /api/v1/adapters/**} change: ADMIN or SERVICE
  *   <li>anything else: a valid token (and then, mostly, 404)
  * </ul>
  */
@@ -75,9 +78,17 @@ class GatewaySecurityConfiguration {
                         .hasAnyRole("ADMIN", "VIEWER")
                         .pathMatchers("/api/v1/federations/**", "/api/v1/audit/**")
                         .hasRole("ADMIN")
-                        .pathMatchers(HttpMethod.GET, "/api/v1/models/**", "/api/v1/adapters/**")
+                        .pathMatchers(
+                                HttpMethod.GET, "/api/v1/adapters/{federation}", "/api/v1/adapters/{federation}/**")
+                        .access(FederationAccess.memberOrReader())
+                        .pathMatchers(
+                                HttpMethod.HEAD, "/api/v1/adapters/{federation}", "/api/v1/adapters/{federation}/**")
+                        .access(FederationAccess.memberOrReader())
+                        .pathMatchers(HttpMethod.GET, "/api/v1/adapters")
+                        .hasAnyRole("ADMIN", "VIEWER", "SERVICE")
+                        .pathMatchers(HttpMethod.GET, "/api/v1/models", "/api/v1/models/**")
                         .hasAnyRole("ADMIN", "VIEWER", "SERVICE", "AGENT")
-                        .pathMatchers(HttpMethod.HEAD, "/api/v1/models/**", "/api/v1/adapters/**")
+                        .pathMatchers(HttpMethod.HEAD, "/api/v1/models", "/api/v1/models/**")
                         .hasAnyRole("ADMIN", "VIEWER", "SERVICE", "AGENT")
                         .pathMatchers("/api/v1/models/**", "/api/v1/adapters/**")
                         .hasAnyRole("ADMIN", "SERVICE")
