@@ -311,7 +311,7 @@ class KustomizeOverlaysTests {
                 .doesNotContain("//postgres:");
         assertThat(prod.get("FEDTUNE_SECURITY_OIDC_ISSUER_URI")).startsWith("https://");
         assertThat(prod.get("FEDTUNE_SECURITY_ISSUER_URI")).startsWith("https://");
-        assertThat(prod).doesNotContainKey("FEDTUNE_REGISTRY_BLOBS_S3ENDPOINT");
+        assertThat(prod).doesNotContainKey("FEDTUNE_REGISTRY_BLOBS_S3_ENDPOINT");
 
         Ingress ingress = all("k8s/overlays/prod", Ingress.class).get(0);
         assertThat(ingress.getSpec().getTls()).singleElement().satisfies(tls -> {

@@ -44,13 +44,13 @@ public record GatewayProperties(
 
     /**
      * @param json the largest body of an API request that is not an upload (default 1 MB)
-     * @param upload the largest upload: an {@code application/octet-stream} or multipart body (default 16 GB)
+     * @param upload the largest upload: an {@code application/octet-stream} or multipart body, such as a base model archive (default 64 GB)
      */
     public record Limits(DataSize json, DataSize upload) {
 
         public Limits {
             json = json == null ? DataSize.ofMegabytes(1) : json;
-            upload = upload == null ? DataSize.ofGigabytes(16) : upload;
+            upload = upload == null ? DataSize.ofGigabytes(64) : upload;
         }
     }
 
