@@ -22,7 +22,7 @@ public record BlobProperties(Type type, Path directory, S3 s3, DataSize maxAdapt
         directory = directory == null
                 ? Path.of(System.getProperty("user.home"), ".fedtune", "model-registry", "blobs")
                 : directory;
-        s3 = s3 == null ? new S3(null, null, null, null, null, null, true, null, true) : s3;
+        s3 = s3 == null ? new S3(null, null, null, null, null, null, null, null, null) : s3;
         maxAdapterSize = maxAdapterSize == null ? DataSize.ofGigabytes(16) : maxAdapterSize;
         maxArchiveSize = maxArchiveSize == null ? DataSize.ofGigabytes(64) : maxArchiveSize;
     }
@@ -55,12 +55,14 @@ public record BlobProperties(Type type, Path directory, S3 s3, DataSize maxAdapt
             String keyPrefix,
             String accessKey,
             String secretKey,
-            boolean pathStyle,
+            Boolean pathStyle,
             DataSize partSize,
-            boolean createBucket) {
+            Boolean createBucket) {
 
         public S3 {
             keyPrefix = keyPrefix == null ? "registry/" : keyPrefix;
+            pathStyle = pathStyle == null || pathStyle;
+            createBucket = createBucket == null || createBucket;
             partSize = partSize == null ? DataSize.ofMegabytes(8) : partSize;
         }
     }

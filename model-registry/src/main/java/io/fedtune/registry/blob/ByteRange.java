@@ -53,14 +53,14 @@ public record ByteRange(long first, long last) {
                 return Optional.of(new ByteRange(Math.max(0, size - suffix), size - 1));
             }
             long first = Long.parseLong(from);
-            long last = to.isEmpty() ? size - 1 : Long.parseLong(to);
-            if (last < first) {
+            if (!to.isEmpty() && Long.parseLong(to) < first) {
                 return Optional.empty();
             }
             if (first >= size) {
                 throw new Unsatisfiable(size);
             }
-            return Optional.of(new ByteRange(first, Math.min(last, size - 1)));
+            long last = to.isEmpty() ? size - 1 : Math.min(Long.parseLong(to), size - 1);
+            return Optional.of(new ByteRange(first, last));
         } catch (NumberFormatException e) {
             return Optional.empty();
         }
