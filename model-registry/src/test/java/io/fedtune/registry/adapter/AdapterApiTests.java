@@ -495,6 +495,14 @@ class AdapterApiTests extends RegistryHttpTests {
         assertThat(negative.body()).contains("version");
         ServiceChecks.assertProblem(
                 http().postJson("/api/v1/adapters/" + federation + "/versions", tokens.service(), valid), 415);
+        Map<String, Object> withSurprise = new java.util.LinkedHashMap<>(RegistryHttp.JSON.readValue(
+                RegistryHttp.JSON.writeValueAsString(Adapters.metadata(adapter, 0, null, AdapterMetrics.empty())),
+                new TypeReference<Map<String, Object>>() {}));
+        withSurprise.put("surprise", true);
+        HttpResponse<String> unknownField =
+                http().register(tokens.service(), federation, withSurprise, adapter.bytes());
+        ServiceChecks.assertProblem(unknownField, 400);
+        assertThat(unknownField.body()).contains("invalid-metadata").contains("surprise");
         assertNothingKeptFor(federation);
     }
 
@@ -614,5 +622,53 @@ class AdapterApiTests extends RegistryHttpTests {
             }
         }
         return entries;
+    }
+
+    @Test
+    void concurrentRegistrationsOfOneVersionStoreItOnce() throws Exception {
+        UUID federation = UUID.randomUUID();
+        Adapters.Built first = Adapters.lora(41, 4);
+        Adapters.Built second = Adapters.lora(42, 4);
+        List<java.util.concurrent.Callable<Integer>> attempts = List.of(
+                () -> http().register(
+                                tokens.service(),
+                                federation,
+                                Adapters.metadata(first, 0, null, AdapterMetrics.empty()),
+                                first.bytes())
+                        .statusCode(),
+                () -> http().register(
+                                tokens.service(),
+                                federation,
+                                Adapters.metadata(first, 0, null, AdapterMetrics.empty()),
+                                first.bytes())
+                        .statusCode(),
+                () -> http().register(
+                                tokens.admin(),
+                                federation,
+                                Adapters.metadata(second, 0, null, AdapterMetrics.empty()),
+                                second.bytes())
+                        .statusCode());
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(3);
+        List<Integer> statuses = new java.util.ArrayList<>();
+        try {
+            for (java.util.concurrent.Future<Integer> status : pool.invokeAll(attempts)) {
+                statuses.add(status.get());
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+
+        assertThat(versionRows(federation)).isEqualTo(1);
+        assertThat(blobs.list("adapters/" + federation)).hasSize(1);
+        assertThat(statuses).containsOnlyOnce(201);
+        byte[] stored = http().getBytes(
+                        "/api/v1/adapters/" + federation + "/versions/0/adapter.safetensors", tokens.viewer())
+                .body();
+        if (Arrays.equals(stored, first.bytes())) {
+            assertThat(statuses).containsExactlyInAnyOrder(201, 200, 409);
+        } else {
+            assertThat(stored).isEqualTo(second.bytes());
+            assertThat(statuses).containsExactlyInAnyOrder(201, 409, 409);
+        }
     }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.fedtune.protocol.api.registry.AdapterMetrics;
+import io.fedtune.protocol.api.registry.AdapterUploadBody;
 import io.fedtune.protocol.peft.PeftKeys;
 import io.fedtune.protocol.safetensors.DType;
 import io.fedtune.protocol.safetensors.SafetensorsWriter;
@@ -38,8 +39,8 @@ class InterruptedUploadTests extends RegistryHttpTests {
                                 new long[] {columns, 4},
                                 new float[4 * columns]),
                 Map.of());
-        RegistryHttp.Multipart body = RegistryHttp.Multipart.of(
-                RegistryHttp.JSON.writeValueAsString(Adapters.metadata(adapter, 0, null, AdapterMetrics.empty())),
+        AdapterUploadBody body = AdapterUploadBody.of(
+                RegistryHttp.JSON.writeValueAsBytes(Adapters.metadata(adapter, 0, null, AdapterMetrics.empty())),
                 adapter.bytes().length);
         int port = Integer.parseInt(http().base().substring(http().base().lastIndexOf(':') + 1));
 

@@ -166,4 +166,16 @@ class ModelApiTests extends RegistryHttpTests {
         assertThat(blobs.list("models/" + model.id())).isEmpty();
         assertThat(TestHome.files(blobDirectory().resolve(".tmp"))).isEmpty();
     }
+
+    @Test
+    void anArchiveOverTheLimitIsRefusedAndNothingIsKept() throws Exception {
+        BaseModelView model = register(model(unique("too-big"), null));
+
+        HttpResponse<String> upload =
+                http().putBytes("/api/v1/models/" + model.id() + "/archive", tokens.admin(), new byte[2 << 20]);
+
+        ServiceChecks.assertProblem(upload, 413);
+        assertThat(blobs.list("models/" + model.id())).isEmpty();
+        assertThat(TestHome.files(blobDirectory().resolve(".tmp"))).isEmpty();
+    }
 }

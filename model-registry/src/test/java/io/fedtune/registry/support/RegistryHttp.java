@@ -1,5 +1,6 @@
 package io.fedtune.registry.support;
 
+import io.fedtune.protocol.api.registry.AdapterUploadBody;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -8,7 +9,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.UUID;
 import java.util.function.Supplier;
@@ -37,6 +37,14 @@ public final class RegistryHttp {
 
     public HttpResponse<byte[]> getBytes(String path, String token, String... headers) {
         return send(request(path, token, headers).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+    }
+
+    public HttpResponse<byte[]> head(String path, String token) {
+        return send(
+                request(path, token)
+                        .method("HEAD", HttpRequest.BodyPublishers.noBody())
+                        .build(),
+                HttpResponse.BodyHandlers.ofByteArray());
     }
 
     public HttpResponse<InputStream> getStream(String path, String token, String... headers) {
@@ -85,11 +93,15 @@ public final class RegistryHttp {
     /** Registers an adapter version whose bytes are streamed from a source of known length. */
     public HttpResponse<String> register(
             String token, UUID federationId, Object metadata, Supplier<InputStream> adapter, long length) {
-        Multipart body = Multipart.of(JSON.writeValueAsString(metadata), length);
+        AdapterUploadBody body = AdapterUploadBody.of(JSON.writeValueAsBytes(metadata), length);
         HttpRequest request = request(
                         "/api/v1/adapters/" + federationId + "/versions", token, "Content-Type", body.contentType())
                 .timeout(Duration.ofMinutes(10))
-                .POST(body.publisher(adapter))
+                .POST(HttpRequest.BodyPublishers.concat(
+                        HttpRequest.BodyPublishers.ofByteArray(body.head()),
+                        HttpRequest.BodyPublishers.fromPublisher(
+                                HttpRequest.BodyPublishers.ofInputStream(adapter), length),
+                        HttpRequest.BodyPublishers.ofByteArray(body.tail())))
                 .build();
         return send(request, HttpResponse.BodyHandlers.ofString());
     }
@@ -114,40 +126,6 @@ public final class RegistryHttp {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
-        }
-    }
-
-    /** A multipart/form-data body of a registration: what comes before the adapter bytes and after them. */
-    public record Multipart(String boundary, byte[] head, byte[] tail, long adapterLength) {
-
-        public static Multipart of(String metadataJson, long adapterLength) {
-            String boundary = "fedtune-" + UUID.randomUUID();
-            byte[] head = ("--" + boundary + "\r\n"
-                            + "Content-Disposition: form-data; name=\"metadata\"\r\n"
-                            + "Content-Type: application/json\r\n\r\n"
-                            + metadataJson + "\r\n"
-                            + "--" + boundary + "\r\n"
-                            + "Content-Disposition: form-data; name=\"adapter\"; filename=\"adapter_model.safetensors\"\r\n"
-                            + "Content-Type: application/octet-stream\r\n\r\n")
-                    .getBytes(StandardCharsets.UTF_8);
-            byte[] tail = ("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.US_ASCII);
-            return new Multipart(boundary, head, tail, adapterLength);
-        }
-
-        public String contentType() {
-            return "multipart/form-data; boundary=" + boundary;
-        }
-
-        public long length() {
-            return head.length + adapterLength + tail.length;
-        }
-
-        HttpRequest.BodyPublisher publisher(Supplier<InputStream> adapter) {
-            return HttpRequest.BodyPublishers.concat(
-                    HttpRequest.BodyPublishers.ofByteArray(head),
-                    HttpRequest.BodyPublishers.fromPublisher(
-                            HttpRequest.BodyPublishers.ofInputStream(adapter), adapterLength),
-                    HttpRequest.BodyPublishers.ofByteArray(tail));
         }
     }
 }

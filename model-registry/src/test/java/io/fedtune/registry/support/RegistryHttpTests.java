@@ -16,7 +16,11 @@ import org.springframework.test.context.DynamicPropertySource;
  */
 @SpringBootTest(
         webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-        properties = {"fedtune.registry.retention.enabled=false", "spring.main.banner-mode=off"})
+        properties = {
+            "fedtune.registry.retention.enabled=false",
+            "fedtune.registry.blobs.max-archive-size=1MB",
+            "spring.main.banner-mode=off"
+        })
 public abstract class RegistryHttpTests {
 
     private static final Path HOME = TestHome.fresh("http");
