@@ -53,6 +53,7 @@ class RegistryS3Tests {
             "org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration",
             "org.springframework.boot.flyway.autoconfigure.FlywayAutoConfiguration");
 
+    private static final java.nio.file.Path HOME = TestHome.fresh("s3-home");
     private static S3MockApplication s3;
     private static final TestTokens tokens = TestTokens.shared();
 
@@ -65,7 +66,7 @@ class RegistryS3Tests {
     @DynamicPropertySource
     static void properties(DynamicPropertyRegistry registry) {
         TestTokens.register(registry);
-        registry.add("fedtune.home", () -> TestHome.fresh("s3-home").toString());
+        registry.add("fedtune.home", HOME::toString);
         registry.add("fedtune.registry.blobs.s3.endpoint", () -> "http://127.0.0.1:" + s3().getHttpPort());
         registry.add("fedtune.registry.blobs.s3.bucket", () -> "fedtune-registry");
         registry.add("fedtune.registry.blobs.s3.access-key", () -> "test");

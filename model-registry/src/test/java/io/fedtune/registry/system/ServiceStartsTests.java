@@ -24,9 +24,11 @@ class ServiceStartsTests extends ServiceContractTests {
         return "base_model";
     }
 
+    private static final String HOME = TestHome.fresh("starts").toString();
+
     @DynamicPropertySource
     static void home(DynamicPropertyRegistry registry) {
-        registry.add("fedtune.home", () -> TestHome.fresh("starts").toString());
+        registry.add("fedtune.home", () -> HOME);
     }
 
     @Test
