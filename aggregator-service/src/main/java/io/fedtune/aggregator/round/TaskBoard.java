@@ -16,6 +16,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.springframework.context.SmartLifecycle;
 import org.springframework.http.ResponseEntity;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
@@ -27,13 +28,14 @@ import org.springframework.web.context.request.async.DeferredResult;
  * waiting clients at once, so an assignment written by any replica reaches the agent within that interval.
  */
 @Component
-class TaskBoard implements AutoCloseable {
+class TaskBoard implements SmartLifecycle, AutoCloseable {
 
     private final JdbcClient jdbc;
     private final FederationService federations;
     private final AdapterStore adapters;
     private final Map<UUID, List<DeferredResult<ResponseEntity<TaskView>>>> waiting = new ConcurrentHashMap<>();
     private final ScheduledExecutorService poller;
+    private volatile boolean running;
 
     TaskBoard(JdbcClient jdbc, FederationService federations, AdapterStore adapters, AggregatorProperties properties) {
         this.jdbc = jdbc;
@@ -53,7 +55,7 @@ class TaskBoard implements AutoCloseable {
         DeferredResult<ResponseEntity<TaskView>> result = new DeferredResult<>(
                 wait.toMillis(), () -> ResponseEntity.noContent().build());
         Optional<TaskView> now = find(clientId);
-        if (now.isPresent() || wait.isZero()) {
+        if (now.isPresent() || wait.isZero() || !running) {
             result.setResult(now.map(ResponseEntity::ok)
                     .orElseGet(() -> ResponseEntity.noContent().build()));
             return result;
@@ -136,6 +138,29 @@ class TaskBoard implements AutoCloseable {
                 o.seed(),
                 roundPath + "/update",
                 roundPath + "/failure"));
+    }
+
+    @Override
+    public void start() {
+        running = true;
+    }
+
+    /**
+     * Answers every waiting poll with 204 before the web server's graceful shutdown begins (this runs in a later
+     * phase), so a stopping replica does not hold its shutdown for a long-poll; the agents poll again, elsewhere.
+     */
+    @Override
+    public void stop() {
+        running = false;
+        waiting.values()
+                .forEach(list -> list.forEach(
+                        result -> result.setResult(ResponseEntity.noContent().build())));
+        waiting.clear();
+    }
+
+    @Override
+    public boolean isRunning() {
+        return running;
     }
 
     @Override
