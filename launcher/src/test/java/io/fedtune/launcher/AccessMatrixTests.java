@@ -259,6 +259,42 @@ class AccessMatrixTests {
                         FORBIDDEN));
     }
 
+    static List<Row> registryRows() {
+        String a = "/api/v1/adapters/" + federation;
+        String model = "{\"name\":\"matrix-model\",\"architecture\":\"llama\",\"sourceUri\":\"file:///models/m\"}";
+        return List.of(
+                Row.of("GET", "/api/v1/models", null, OK, OK, OK, OK),
+                Row.of("POST", "/api/v1/models", model, FORBIDDEN, FORBIDDEN, FORBIDDEN, CREATED),
+                Row.of("GET", "/api/v1/models/matrix-model", null, ALLOWED, ALLOWED, ALLOWED, ALLOWED),
+                Row.of(
+                        "POST",
+                        "/api/v1/models/matrix-model/deprecate",
+                        "{\"reason\":\"matrix\"}",
+                        FORBIDDEN,
+                        FORBIDDEN,
+                        FORBIDDEN,
+                        ALLOWED),
+                Row.of("GET", a, null, FORBIDDEN, ALLOWED, ALLOWED, ALLOWED),
+                Row.of("GET", a + "/versions", null, FORBIDDEN, ALLOWED, ALLOWED, ALLOWED),
+                Row.of("GET", a + "/latest", null, FORBIDDEN, ALLOWED, ALLOWED, ALLOWED),
+                Row.of("GET", a + "/latest/adapter.safetensors", null, FORBIDDEN, ALLOWED, ALLOWED, ALLOWED),
+                Row.of("GET", a + "/tags", null, FORBIDDEN, ALLOWED, ALLOWED, ALLOWED),
+                new Row(
+                        "POST",
+                        a + "/versions",
+                        "application/octet-stream",
+                        () -> new byte[64],
+                        Row.expectations(FORBIDDEN, FORBIDDEN, FORBIDDEN, ALLOWED)),
+                Row.of("PUT", a + "/tags/best", "{\"version\":1}", FORBIDDEN, FORBIDDEN, FORBIDDEN, ALLOWED),
+                Row.of("DELETE", a + "/tags/best", null, FORBIDDEN, FORBIDDEN, FORBIDDEN, ALLOWED),
+                Row.of("GET", "/api/v1/adapters/audit", null, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK));
+    }
+
+    @Test
+    void everyCallerGetsTheExpectedAnswerFromEveryRegistryEndpoint() {
+        assertMatrix(registryRows());
+    }
+
     @Test
     void everyCallerGetsTheExpectedAnswerFromEveryAggregatorEndpoint() {
         assertMatrix(aggregatorRows());
@@ -312,6 +348,37 @@ class AccessMatrixTests {
         assertThat(send("GET", "/api/v1/audit", tokens.get(Caller.AGENT), null).statusCode())
                 .isEqualTo(403);
         assertThat(send("GET", "/api/v1/audit", null, null).statusCode()).isEqualTo(401);
+    }
+
+    @Test
+    void registryAdminActionsAreAuditedWithTheirOutcomeAndOnlyAdminsReadThem() {
+        String model = "{\"name\":\"audited-model\",\"architecture\":\"llama\",\"sourceUri\":\"file:///m\"}";
+        assertThat(send("POST", "/api/v1/models", tokens.get(Caller.ADMIN), model)
+                        .statusCode())
+                .isEqualTo(201);
+        // the same again fails (the name is taken): a failed admin action is audited too
+        assertThat(send("POST", "/api/v1/models", tokens.get(Caller.ADMIN), model)
+                        .statusCode())
+                .isEqualTo(409);
+
+        HttpResponse<String> audit = send("GET", "/api/v1/adapters/audit?limit=1000", tokens.get(Caller.ADMIN), null);
+        assertThat(audit.statusCode()).isEqualTo(200);
+        List<String> outcomes = new ArrayList<>();
+        for (JsonNode entry : json.readTree(audit.body())) {
+            if ("model.register".equals(entry.get("action").asString())
+                    && entry.get("target").asString().contains("audited-model")) {
+                assertThat(entry.get("actor").asString()).isEqualTo("test-admin");
+                assertThat(entry.get("occurredAt").asString()).isNotBlank();
+                outcomes.add(entry.get("outcome").asString());
+            }
+        }
+        assertThat(outcomes).hasSize(2).doesNotHaveDuplicates();
+        for (Caller reader : List.of(Caller.VIEWER, Caller.AGENT)) {
+            assertThat(send("GET", "/api/v1/adapters/audit", tokens.get(reader), null)
+                            .statusCode())
+                    .as(reader.name())
+                    .isEqualTo(403);
+        }
     }
 
     @Test
