@@ -1,8 +1,10 @@
 package io.fedtune.gateway;
 
+import io.fedtune.gateway.system.GatewayProperties;
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.PropertySource;
 
 /**
@@ -15,6 +17,7 @@ import org.springframework.context.annotation.PropertySource;
 // builder(), so Spring Cloud Gateway's "Spring MVC found on the classpath" guard does not apply.
 @SpringBootApplication(
         excludeName = "org.springframework.cloud.gateway.config.GatewayClassPathWarningAutoConfiguration")
+@EnableConfigurationProperties(GatewayProperties.class)
 @PropertySource("classpath:io/fedtune/gateway/defaults.properties")
 public class GatewayApplication {
 

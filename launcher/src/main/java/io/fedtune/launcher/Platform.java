@@ -4,8 +4,12 @@ import io.fedtune.aggregator.AggregatorApplication;
 import io.fedtune.boot.postgres.EmbeddedPostgresServer;
 import io.fedtune.gateway.GatewayApplication;
 import io.fedtune.registry.RegistryApplication;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -42,12 +46,17 @@ public final class Platform implements AutoCloseable {
                 : null;
         Platform platform = new Platform(postgres);
         try {
+            // Every service must know the token issuer (the aggregator) before the aggregator's port is known.
+            int aggregatorPort = options.aggregatorPort() == 0 ? freePort() : options.aggregatorPort();
             List<String> common = new ArrayList<>(List.of(
                     "--spring.datasource.url=" + (postgres == null ? options.databaseUrl() : postgres.jdbcUrl()),
                     "--spring.datasource.username=" + (postgres == null ? options.databaseUser() : postgres.username()),
                     "--spring.datasource.password=" + (postgres == null ? options.databasePassword() : ""),
                     "--fedtune.home=" + options.home(),
                     "--spring.main.banner-mode=off"));
+            if (Arrays.stream(extraArgs).noneMatch(arg -> arg.startsWith("--fedtune.security.issuer-uri="))) {
+                common.add("--fedtune.security.issuer-uri=http://localhost:" + aggregatorPort);
+            }
             common.addAll(List.of(extraArgs));
 
             ConfigurableApplicationContext registry = platform.run(
@@ -57,7 +66,7 @@ public final class Platform implements AutoCloseable {
                     AggregatorApplication.builder(),
                     common,
                     SERVLET_ONLY,
-                    "--server.port=" + options.aggregatorPort(),
+                    "--server.port=" + aggregatorPort,
                     "--fedtune.registry-url=" + platform.registryUrl);
             platform.aggregatorUrl = urlOf(aggregator);
             ConfigurableApplicationContext gateway = platform.run(
@@ -81,6 +90,14 @@ public final class Platform implements AutoCloseable {
                 builder.registerShutdownHook(false).run(args.toArray(String[]::new));
         services.add(context);
         return context;
+    }
+
+    private static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException("No free port for the aggregator", e);
+        }
     }
 
     private static String urlOf(ConfigurableApplicationContext context) {

@@ -5,7 +5,7 @@ import org.springframework.http.HttpStatus;
 
 /**
  * The root of every error the gateway reports itself on purpose. Each carries the HTTP status and a stable problem
- * type, and becomes an RFC 9457 ProblemDetail in {@link ProblemDetailsAdvice}.
+ * type, and becomes an RFC 9457 ProblemDetail in {@link ProblemDetailsHandler}.
  */
 public class GatewayException extends RuntimeException {
 
@@ -18,13 +18,17 @@ public class GatewayException extends RuntimeException {
      * @param detail a sentence for the human reading the response
      */
     public GatewayException(HttpStatus status, String type, String detail) {
-        super(detail);
+        super(detail, null, false, false);
         this.status = status;
         this.type = type;
     }
 
     public HttpStatus status() {
         return status;
+    }
+
+    public String slug() {
+        return type;
     }
 
     public URI type() {
