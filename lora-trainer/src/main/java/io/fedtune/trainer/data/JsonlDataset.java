@@ -176,7 +176,8 @@ public final class JsonlDataset {
      * Tokenizes examples: {@code [bos] prompt response [eos]}, the loss on the response and the end token only. BOS
      * is added when the tokenizer has one distinct from its EOS (Llama does, GPT-2 and Qwen2 do not). A sequence
      * longer than {@code maxLength} is cut: first the response's tail, and when the prompt alone would leave fewer
-     * than {@code maxLength / 2} positions for the response, the prompt's beginning (after BOS) too.
+     * than {@code maxLength / 2} positions for the response, the prompt's beginning (after BOS) too. An example that
+     * leaves nothing to learn (no response token, or a single token in all) is left out.
      *
      * @throws IllegalArgumentException when {@code maxLength < 2}
      */
@@ -203,6 +204,9 @@ public final class JsonlDataset {
                 int responseRoom = Math.min(keptResponse, Math.max(budget - keptPrompt, maxLength / 2));
                 keptResponse = Math.min(keptResponse, responseRoom);
                 keptPrompt = Math.min(keptPrompt, budget - keptResponse);
+            }
+            if (keptResponse == 0 || head + keptPrompt + keptResponse < 2) {
+                continue;
             }
             int[] tokens = new int[head + keptPrompt + keptResponse];
             if (addBos) {

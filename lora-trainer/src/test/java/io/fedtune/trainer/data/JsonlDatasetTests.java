@@ -275,6 +275,34 @@ class JsonlDatasetTests {
     }
 
     @Test
+    void leavesOutExamplesWithNothingToLearn() {
+        TokenEncoder noSpecialTokens = new TokenEncoder() {
+            @Override
+            public int[] encode(String text) {
+                return text.chars().toArray();
+            }
+
+            @Override
+            public OptionalInt bosId() {
+                return OptionalInt.empty();
+            }
+
+            @Override
+            public OptionalInt eosId() {
+                return OptionalInt.empty();
+            }
+        };
+
+        List<TokenizedExample> tokens = JsonlDataset.tokenize(
+                List.of(new TextExample("", "a"), new TextExample("", "ab"), new TextExample("q", "")),
+                noSpecialTokens,
+                16);
+
+        assertThat(tokens).hasSize(1);
+        assertThat(tokens.get(0).tokens()).containsExactly('a', 'b');
+    }
+
+    @Test
     void rejectsAMaximumLengthBelowTwo() {
         assertThatThrownBy(() -> JsonlDataset.tokenize(List.of(), new CharEncoder(1, 2), 1))
                 .isInstanceOf(IllegalArgumentException.class);
