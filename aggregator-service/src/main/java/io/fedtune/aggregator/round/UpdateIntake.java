@@ -26,6 +26,7 @@ import io.fedtune.protocol.api.FederationConfig;
 import io.fedtune.protocol.api.LoraMode;
 import io.fedtune.protocol.api.NormPolicy;
 import io.fedtune.protocol.api.PeftMethod;
+import io.fedtune.protocol.api.PrivacyMode;
 import io.fedtune.protocol.api.UpdateCodec;
 import io.fedtune.protocol.api.UpdateMetadata;
 import io.fedtune.protocol.api.UpdateReceipt;
@@ -144,6 +145,7 @@ public class UpdateIntake {
                     "The federation expects codec "
                             + config.codec().upload().name().toLowerCase());
         }
+        requireLocalDp(config, metadata);
         long limit = config.bounds().maxUploadBytes() > 0
                 ? Math.min(config.bounds().maxUploadBytes(), properties.maxUploadBytes())
                 : properties.maxUploadBytes();
@@ -202,6 +204,27 @@ public class UpdateIntake {
 
     /** What the checks found: the blob the strategies read (the upload, or its F32 decoding) and the delta norm. */
     private record Checked(String blobKey, double norm) {}
+
+    /** Under local DP an update must say it was clipped and noised at least as the federation asks. */
+    private static void requireLocalDp(FederationConfig config, UpdateMetadata metadata) {
+        if (config.privacy().mode() != PrivacyMode.LOCAL_DP) {
+            return;
+        }
+        UpdateMetadata.LocalDp applied = metadata.localDp();
+        if (applied == null
+                || applied.clipNorm() > config.privacy().clipNorm()
+                || applied.noiseMultiplier() < config.privacy().noiseMultiplier()) {
+            throw new AggregatorException(
+                    HttpStatus.UNPROCESSABLE_CONTENT,
+                    "local-dp-required",
+                    String.format(
+                            "The federation requires local DP with clip norm at most %.4g and noise multiplier at"
+                                    + " least %.4g; the update's metadata says %s",
+                            config.privacy().clipNorm(),
+                            config.privacy().noiseMultiplier(),
+                            applied == null ? "none was applied" : applied.toString()));
+        }
+    }
 
     private static AggregatorException tooLarge(long limit) {
         return new AggregatorException(
