@@ -201,9 +201,14 @@ public final class TaskExecutor {
         long bytesDown = client.bytesDown() - downBefore;
         Map<String, FloatTensor> global = AgentHome.readTensors(adapterFile);
         requireBeforeDeadline(task, "before training");
-        if (!Files.isReadable(settings.dataFile())) {
+        if (!Files.isRegularFile(settings.dataFile()) || !Files.isReadable(settings.dataFile())) {
+            log.warn("Round {}: the data file {} is missing or unreadable", task.round(), settings.dataFile());
             throw new TaskFailure(
                     FailureReason.DATA_ERROR, "the local data file is missing or unreadable (see the agent's log)");
+        }
+        if (sizeOf(settings.dataFile()) == 0) {
+            log.warn("Round {}: the data file {} is empty", task.round(), settings.dataFile());
+            throw new TaskFailure(FailureReason.DATA_ERROR, "the local data file is empty");
         }
         LocalTrainingRequest request = new LocalTrainingRequest(
                 task.federationId(),
@@ -288,6 +293,14 @@ public final class TaskExecutor {
             home.saveResidual(task.federationId(), prepared.residual());
         }
         return encoded;
+    }
+
+    private static long sizeOf(Path file) {
+        try {
+            return Files.size(file);
+        } catch (IOException e) {
+            return -1;
+        }
     }
 
     private static void putFinite(Map<String, Double> metrics, String key, double value) {
