@@ -128,6 +128,11 @@ public final class UpdateEncoding {
                 payload.put(entry.getKey(), new FloatTensor(shapes.get(entry.getKey()), d));
             }
             nextResidual = codec.residual(payload);
+        } else if (applied == null) {
+            // Unchanged by privacy: send the trained values themselves, bit for bit.
+            for (String key : delta.keySet()) {
+                payload.put(key, trained.get(key));
+            }
         } else {
             for (Map.Entry<String, float[]> entry : delta.entrySet()) {
                 float[] d = entry.getValue();
