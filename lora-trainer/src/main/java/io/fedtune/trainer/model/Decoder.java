@@ -18,6 +18,7 @@ abstract class Decoder {
     protected final ModelConfig config;
     protected final NDManager manager;
     protected long parameterCount;
+    final List<NDArray> weights = new ArrayList<>();
 
     Decoder(ModelConfig config, NDManager manager) {
         this.config = config;
@@ -68,6 +69,7 @@ abstract class Decoder {
         NDArray array = manager.create(values, new Shape(shape));
         NDScope.unregister(array);
         parameterCount += values.length;
+        weights.add(array);
         return array;
     }
 

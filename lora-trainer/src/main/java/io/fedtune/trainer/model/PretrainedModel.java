@@ -257,6 +257,36 @@ public final class PretrainedModel implements AutoCloseable {
         }
     }
 
+    /**
+     * SHA-256 of every base weight as held in memory (after widening and fusing): proof that training left them
+     * untouched.
+     */
+    public String weightsDigest() {
+        try {
+            java.security.MessageDigest digest = java.security.MessageDigest.getInstance("SHA-256");
+            for (NDArray w : decoder.weights) {
+                digest.update(w.toByteArray());
+            }
+            return java.util.HexFormat.of().formatHex(digest.digest());
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Checks that every id is inside the vocabulary.
+     *
+     * @throws IllegalArgumentException naming the first id outside it and its position
+     */
+    public void checkVocabulary(int[] ids) {
+        for (int i = 0; i < ids.length; i++) {
+            if (ids[i] < 0 || ids[i] >= config.vocabSize()) {
+                throw new IllegalArgumentException("token id " + ids[i] + " at position " + i
+                        + " is outside the vocabulary [0, " + config.vocabSize() + ")");
+            }
+        }
+    }
+
     @Override
     public void close() {
         decoder.close();

@@ -16,25 +16,21 @@ import io.fedtune.protocol.safetensors.SafetensorsFile;
 import io.fedtune.protocol.safetensors.SafetensorsFormatException;
 import io.fedtune.protocol.safetensors.SafetensorsWriter;
 import io.fedtune.protocol.safetensors.TensorInfo;
+import io.fedtune.trainer.support.AtomicDirectory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.UUID;
-import java.util.stream.Stream;
 
 /**
  * A trained adapter on the heap, in Hugging Face PEFT layout: tensors named as PEFT names them ({@code
@@ -290,35 +286,13 @@ public final class Adapter {
      * {@code adapterDir} is as it was.
      */
     public void write(Path adapterDir, String baseModelNameOrPath) {
-        Path target = adapterDir.toAbsolutePath().normalize();
-        Path parent = target.getParent();
-        String unique = UUID.randomUUID().toString().substring(0, 8);
-        Path staging = parent.resolve("." + target.getFileName() + ".tmp-" + unique);
-        try {
-            Files.createDirectories(parent);
-            Files.createDirectory(staging);
-            Files.writeString(staging.resolve(CONFIG_FILE), configJson(baseModelNameOrPath), StandardCharsets.UTF_8);
-            safetensors().writeTo(staging.resolve(WEIGHTS_FILE));
-            if (Files.exists(target)) {
-                Path old = parent.resolve("." + target.getFileName() + ".old-" + unique);
-                Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
-                move(staging, target);
-                deleteTree(old);
-            } else {
-                move(staging, target);
-            }
-        } catch (IOException e) {
-            deleteTree(staging);
-            throw new UncheckedIOException("cannot write adapter to " + target, e);
-        }
+        AtomicDirectory.replace(adapterDir, staging -> writeFiles(staging, baseModelNameOrPath));
     }
 
-    private static void move(Path from, Path to) throws IOException {
-        try {
-            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(from, to);
-        }
+    /** Writes the two files into an existing directory (not atomically as a pair; see {@link #write}). */
+    public void writeFiles(Path dir, String baseModelNameOrPath) throws IOException {
+        Files.writeString(dir.resolve(CONFIG_FILE), configJson(baseModelNameOrPath), StandardCharsets.UTF_8);
+        safetensors().writeTo(dir.resolve(WEIGHTS_FILE));
     }
 
     /** The adapter's safetensors body (F32, PEFT names, fedtune metadata). */
@@ -328,22 +302,5 @@ public final class Adapter {
         writer.metadata(META_SEED, Long.toString(config.sharedSeed()));
         tensors.forEach(writer::add);
         return writer;
-    }
-
-    static void deleteTree(Path dir) {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(dir)) {
-            walk.sorted(Comparator.reverseOrder()).forEach(p -> {
-                try {
-                    Files.deleteIfExists(p);
-                } catch (IOException ignored) {
-                    // best effort: a leftover temp directory is named .*.tmp-* and harmless
-                }
-            });
-        } catch (IOException ignored) {
-            // best effort
-        }
     }
 }
