@@ -99,6 +99,37 @@ class FidelityTests {
         assertThat(error).as("max abs logit error of %s", name).isLessThanOrEqualTo(tolerance);
     }
 
+    @ParameterizedTest
+    @MethodSource("fixtures")
+    void decodingWithTheKvCacheGivesTheReferenceLogitsPositionByPosition(String name) throws IOException {
+        Path dir = fixture(name);
+        JsonNode golden = JSON.readTree(dir.resolve("golden.json").toFile());
+        int[] ids = ids(golden);
+        float[][] expected = Npy.read(dir.resolve("logits.npy"));
+        int prefix = 5;
+
+        float[][] actual = new float[ids.length][];
+        try (PretrainedModel model = PretrainedModel.load(dir, LoadOptions.defaults());
+                KvCache cache = model.newCache();
+                NDManager scratch = model.manager().newSubManager()) {
+            int vocab = model.config().vocabSize();
+            float[] first = model.forward(
+                            scratch.create(java.util.Arrays.copyOf(ids, prefix), new Shape(1, prefix)), cache, null)
+                    .toFloatArray();
+            for (int t = 0; t < prefix; t++) {
+                actual[t] = java.util.Arrays.copyOfRange(first, t * vocab, (t + 1) * vocab);
+            }
+            for (int t = prefix; t < ids.length; t++) {
+                actual[t] = model.forward(scratch.create(new int[] {ids[t]}, new Shape(1, 1)), cache, null)
+                        .toFloatArray();
+            }
+            assertThat(cache.length()).isEqualTo(ids.length);
+        }
+
+        assertThat(maxAbsDifference(expected, actual))
+                .isLessThanOrEqualTo(golden.get("tolerance").asDouble());
+    }
+
     @Test
     void theComparisonNoticesAWrongRopeTheta() throws IOException {
         Path original = fixture("llama-gqa");
