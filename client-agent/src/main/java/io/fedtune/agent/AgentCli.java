@@ -23,7 +23,8 @@ import picocli.CommandLine.Command;
             io.fedtune.agent.offline.GenerateCommand.class,
             io.fedtune.agent.offline.LogitsCommand.class,
             io.fedtune.agent.offline.TrainCommand.class,
-            io.fedtune.agent.offline.EvalCommand.class
+            io.fedtune.agent.offline.EvalCommand.class,
+            io.fedtune.agent.offline.BenchCommand.class
         })
 public final class AgentCli {
 
