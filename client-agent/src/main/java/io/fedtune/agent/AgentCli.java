@@ -18,7 +18,10 @@ import picocli.CommandLine.Command;
             io.fedtune.agent.cli.EnrollCommand.class,
             io.fedtune.agent.cli.RunCommand.class,
             io.fedtune.agent.cli.StatusCommand.class,
-            io.fedtune.agent.cli.DoctorCommand.class
+            io.fedtune.agent.cli.DoctorCommand.class,
+            io.fedtune.agent.offline.InspectCommand.class,
+            io.fedtune.agent.offline.GenerateCommand.class,
+            io.fedtune.agent.offline.LogitsCommand.class
         })
 public final class AgentCli {
 

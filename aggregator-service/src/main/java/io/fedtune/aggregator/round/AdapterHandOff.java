@@ -139,16 +139,24 @@ public class AdapterHandOff {
                 registered,
                 config.strategy().name().name().toLowerCase(Locale.ROOT),
                 privacySettings,
-                metrics(version),
+                metrics(version, privacy),
                 version.sha256(),
                 version.sizeBytes());
         return new ModelRegistryClient.AdapterRegistration(federation.id(), metadata);
     }
 
     /** The metrics of the round that produced the version (none for version 0), in the registry's terms. */
-    private AdapterMetrics metrics(AdapterVersion version) {
+    private AdapterMetrics metrics(AdapterVersion version, PrivacySpec privacy) {
+        Map<String, Double> extra = new TreeMap<>();
+        if (privacy.mode() == PrivacyMode.LOCAL_DP) {
+            // the registry's privacy record knows only central DP: local DP goes with the metrics
+            extra.put("local_dp_clip_norm", privacy.clipNorm());
+            extra.put("local_dp_noise_multiplier", privacy.noiseMultiplier());
+        }
         if (version.version() == 0) {
-            return AdapterMetrics.empty();
+            return extra.isEmpty()
+                    ? AdapterMetrics.empty()
+                    : new AdapterMetrics(null, null, null, null, null, null, extra);
         }
         Optional<String> stored = jdbc.sql("SELECT metrics FROM round WHERE federation_id = ? AND number = ?"
                         + " AND status = 'COMPLETED' AND metrics IS NOT NULL ORDER BY attempt DESC LIMIT 1")
@@ -156,11 +164,10 @@ public class AdapterHandOff {
                 .query(String.class)
                 .optional();
         if (stored.isEmpty()) {
-            return AdapterMetrics.empty();
+            return new AdapterMetrics(null, null, null, null, null, null, extra);
         }
         RoundMetrics round = json.readValue(stored.get(), RoundMetrics.class);
         Map<String, Double> clients = round.clientMetrics() == null ? Map.of() : round.clientMetrics();
-        Map<String, Double> extra = new TreeMap<>();
         clients.forEach((name, value) -> {
             if (Double.isFinite(value) && extra.size() < 90) {
                 extra.put(name.replace('-', '_'), value);

@@ -140,6 +140,11 @@ public enum ChatTemplate {
         return new TextExample(renderPrompt(history), renderResponse(last.content()));
     }
 
+    /** The prompt that asks the model to answer one user message (for generation). */
+    public String promptFor(String userMessage) {
+        return renderPrompt(List.of(new ChatMessage(ChatMessage.USER, userMessage)));
+    }
+
     /** Renders an Alpaca record ({@code input} may be empty) as a one-turn conversation. */
     public TextExample renderInstruction(String instruction, String input, String output) {
         String user = input.isEmpty() ? instruction : instruction + "\n\n" + input;

@@ -1,5 +1,6 @@
 package io.fedtune.trainer.data;
 
+import io.fedtune.trainer.text.TextTokenizer;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -217,6 +218,31 @@ public final class JsonlDataset {
             result.add(new TokenizedExample(tokens, head + keptPrompt));
         }
         return result;
+    }
+
+    /** {@link #tokenize(List, TokenEncoder, int)} with a model's tokenizer. */
+    public static List<TokenizedExample> tokenize(List<TextExample> examples, TextTokenizer tokenizer, int maxLength) {
+        return tokenize(examples, encoder(tokenizer), maxLength);
+    }
+
+    /** A model's tokenizer seen as a {@link TokenEncoder}. */
+    public static TokenEncoder encoder(TextTokenizer tokenizer) {
+        return new TokenEncoder() {
+            @Override
+            public int[] encode(String text) {
+                return tokenizer.encode(text);
+            }
+
+            @Override
+            public OptionalInt bosId() {
+                return tokenizer.bosId();
+            }
+
+            @Override
+            public OptionalInt eosId() {
+                return tokenizer.eosId();
+            }
+        };
     }
 
     private static String decode(CharsetDecoder decoder, ByteBuffer bytes, boolean first) throws MalformedLine {

@@ -96,6 +96,15 @@ class JsonlDatasetTests {
     }
 
     @Test
+    void promptsForOneUserMessageAsTheTrainingPromptWouldEnd() {
+        assertThat(ChatTemplate.CHATML.promptFor("Hi"))
+                .isEqualTo("<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n");
+        assertThat(ChatTemplate.LLAMA2.promptFor("Hi")).isEqualTo("[INST] Hi [/INST]");
+        assertThat(ChatTemplate.ALPACA.promptFor("Hi")).endsWith("### Instruction:\nHi\n\n### Response:\n");
+        assertThat(ChatTemplate.NONE.promptFor("Hi")).isEqualTo("Hi\n");
+    }
+
+    @Test
     void ignoresBlankLinesAndALeadingByteOrderMark() throws IOException {
         JsonlDataset data =
                 JsonlDataset.read(file("\uFEFF{\"text\": \"a\"}", "", "   ", "{\"text\": \"b\"}", ""), options);
