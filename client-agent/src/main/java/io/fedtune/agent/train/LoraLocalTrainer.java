@@ -106,6 +106,7 @@ public final class LoraLocalTrainer implements LocalTrainer {
             control.requestStop();
         }
         TrainingResult result;
+        java.util.concurrent.atomic.AtomicBoolean first = new java.util.concurrent.atomic.AtomicBoolean(true);
         try {
             TrainingJob job = TrainingJob.builder()
                     .setModel(loaded)
@@ -116,6 +117,14 @@ public final class LoraLocalTrainer implements LocalTrainer {
                     .optInitialAdapter(new Adapter(peft, request.globalAdapter()))
                     .optCheckpoint(request.checkpointDir(), settings.checkpointEverySteps())
                     .optListener(p -> {
+                        if (first.getAndSet(false)) {
+                            log.info(
+                                    "Round {}: training from step {} of {}{}",
+                                    request.round(),
+                                    p.step(),
+                                    p.totalSteps(),
+                                    p.step() > 1 ? " (resumed from the checkpoint)" : "");
+                        }
                         listener.onStep(p.step(), p.totalSteps(), p.loss(), p.tokensPerSecond(), p.eta());
                         if (stop.isStopRequested()) {
                             control.requestStop();
