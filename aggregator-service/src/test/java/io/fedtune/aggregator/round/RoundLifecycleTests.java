@@ -156,6 +156,19 @@ class RoundLifecycleTests {
                 .filteredOn(r -> r.federationId().equals(id))
                 .extracting(ModelRegistryClient.AdapterRegistration::version)
                 .containsExactlyInAnyOrder(0, 1, 2);
+        ModelRegistryClient.AdapterRegistration second = ((InMemoryModelRegistryClient) registry)
+                .registrations().stream()
+                        .filter(r -> r.federationId().equals(id) && r.version() == 2)
+                        .findFirst()
+                        .orElseThrow();
+        assertThat(second.metadata().parentVersion()).isEqualTo(1);
+        assertThat(second.metadata().round()).isEqualTo(2);
+        assertThat(second.metadata().federationName()).isEqualTo("journey");
+        assertThat(second.metadata().peft().targetModules()).containsExactly("q", "v");
+        assertThat(second.metadata().metrics().clients()).isEqualTo(3);
+        assertThat(second.metadata().metrics().examples()).isEqualTo(60);
+        // train_loss reported as 1 / examples: (10·0.1 + 20·0.05 + 30·(1/30)) / 60 = 0.05
+        assertThat(second.metadata().metrics().trainLoss()).isCloseTo(0.05, org.assertj.core.data.Offset.offset(1e-9));
     }
 
     @Test

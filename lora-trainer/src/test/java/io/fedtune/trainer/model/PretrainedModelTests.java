@@ -1,0 +1,168 @@
+package io.fedtune.trainer.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import io.fedtune.protocol.safetensors.DType;
+import io.fedtune.protocol.safetensors.SafetensorsFile;
+import io.fedtune.protocol.safetensors.SafetensorsWriter;
+import io.fedtune.protocol.safetensors.TensorInfo;
+import io.fedtune.trainer.tiny.TinyModelSpec;
+import io.fedtune.trainer.tiny.TinyModels;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class PretrainedModelTests {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void loadsAGeneratedLlamaAndComputesFiniteLogitsOfTheRightShape() {
+        Path dir = TinyModels.write(tmp.resolve("llama"), TinyModelSpec.llama());
+        try (PretrainedModel model = PretrainedModel.load(dir, LoadOptions.defaults())) {
+            assertThat(model.config().architecture()).isEqualTo(Architecture.LLAMA);
+            assertThat(model.config().kvHeads()).isEqualTo(2);
+            assertThat(model.loraEligibleModules()).contains("q_proj", "down_proj");
+            assertThat(model.tokenizer()).isPresent();
+            float[][] logits = model.logits(new int[] {1, 2, 3, 4, 5});
+            assertThat(logits).hasNumberOfRows(5);
+            assertThat(logits[0]).hasSize(model.config().vocabSize());
+            for (float[] row : logits) {
+                for (float v : row) {
+                    assertThat(Float.isFinite(v)).isTrue();
+                }
+            }
+        }
+    }
+
+    @Test
+    void laterTokensDoNotChangeEarlierLogits() {
+        Path dir = TinyModels.write(tmp.resolve("llama"), TinyModelSpec.llama().withArchitecture(Architecture.QWEN2));
+        try (PretrainedModel model = PretrainedModel.load(dir, LoadOptions.defaults())) {
+            float[][] three = model.logits(new int[] {5, 6, 7});
+            float[][] five = model.logits(new int[] {5, 6, 7, 8, 9});
+            for (int t = 0; t < 3; t++) {
+                for (int v = 0; v < three[t].length; v++) {
+                    assertThat(five[t][v]).isCloseTo(three[t][v], org.assertj.core.data.Offset.offset(1e-5f));
+                }
+            }
+        }
+    }
+
+    @Test
+    void cachedDecodingGivesTheSameLogitsAsOneFullForward() {
+        for (TinyModelSpec spec : new TinyModelSpec[] {TinyModelSpec.llama(), TinyModelSpec.gpt2()}) {
+            Path dir = TinyModels.write(tmp.resolve(spec.architecture().name()), spec);
+            int[] ids = {3, 17, 42, 99, 7, 250};
+            try (PretrainedModel model = PretrainedModel.load(dir, LoadOptions.defaults());
+                    NDManager m = model.manager().newSubManager();
+                    KvCache cache = model.newCache()) {
+                float[] full = model.forward(m.create(ids, new Shape(1, ids.length)), null, null)
+                        .toFloatArray();
+                NDArray prefix = m.create(new int[] {3, 17, 42, 99}, new Shape(1, 4));
+                float[] first = model.forward(prefix, cache, null).toFloatArray();
+                float[] fifth = model.forward(m.create(new int[] {7}, new Shape(1, 1)), cache, null)
+                        .toFloatArray();
+                float[] sixth = model.forward(m.create(new int[] {250}, new Shape(1, 1)), cache, null)
+                        .toFloatArray();
+                assertThat(cache.length()).isEqualTo(6);
+                int v = model.config().vocabSize();
+                for (int i = 0; i < v; i++) {
+                    assertThat(first[3 * v + i]).isCloseTo(full[3 * v + i], org.assertj.core.data.Offset.offset(1e-5f));
+                    assertThat(fifth[i]).isCloseTo(full[4 * v + i], org.assertj.core.data.Offset.offset(1e-5f));
+                    assertThat(sixth[i]).isCloseTo(full[5 * v + i], org.assertj.core.data.Offset.offset(1e-5f));
+                }
+            }
+        }
+    }
+
+    @Test
+    void loadsBf16AndTiedCheckpoints() {
+        Path dir = TinyModels.write(
+                tmp.resolve("bf16"),
+                TinyModelSpec.llama().withStoredAs(DType.BF16).withTiedEmbeddings(true));
+        try (PretrainedModel model = PretrainedModel.load(dir, LoadOptions.defaults())) {
+            assertThat(model.storedAs()).isEqualTo(DType.BF16);
+            assertThat(model.config().tieEmbeddings()).isTrue();
+            assertThat(model.logits(new int[] {1, 2})[1]).hasSize(384);
+        }
+    }
+
+    @Test
+    void anUnsupportedArchitectureIsNamed() throws Exception {
+        Path dir = TinyModels.write(tmp.resolve("m"), TinyModelSpec.llama());
+        Path config = dir.resolve("config.json");
+        Files.writeString(config, Files.readString(config).replace("LlamaForCausalLM", "FalconForCausalLM"));
+        assertThatThrownBy(() -> PretrainedModel.load(dir, LoadOptions.defaults()))
+                .isInstanceOf(ModelLoadException.class)
+                .hasMessageContaining("FalconForCausalLM")
+                .hasMessageContaining("not supported");
+    }
+
+    @Test
+    void aMissingTensorIsNamed() throws Exception {
+        Path dir = TinyModels.write(tmp.resolve("m"), TinyModelSpec.llama());
+        rewriteWithout(dir, "model.layers.1.mlp.up_proj.weight", null);
+        assertThatThrownBy(() -> PretrainedModel.load(dir, LoadOptions.defaults()))
+                .isInstanceOf(ModelLoadException.class)
+                .hasMessageContaining("model.layers.1.mlp.up_proj.weight")
+                .hasMessageContaining("missing");
+    }
+
+    @Test
+    void aTensorOfTheWrongShapeIsNamedWithBothShapes() throws Exception {
+        Path dir = TinyModels.write(tmp.resolve("m"), TinyModelSpec.llama());
+        rewriteWithout(dir, "model.layers.0.self_attn.k_proj.weight", new long[] {64, 64});
+        assertThatThrownBy(() -> PretrainedModel.load(dir, LoadOptions.defaults()))
+                .isInstanceOf(ModelLoadException.class)
+                .hasMessageContaining("model.layers.0.self_attn.k_proj.weight")
+                .hasMessageContaining("[64, 64]")
+                .hasMessageContaining("[32, 64]");
+    }
+
+    @Test
+    void refusesAModelLargerThanTheMemoryBudgetBeforeLoading() {
+        Path dir = TinyModels.write(tmp.resolve("m"), TinyModelSpec.llama());
+        assertThatThrownBy(
+                        () -> PretrainedModel.load(dir, LoadOptions.defaults().withMemoryBudget(1000)))
+                .isInstanceOf(ModelLoadException.class)
+                .hasMessageContaining("memory budget")
+                .hasMessageContaining("1,000 bytes");
+    }
+
+    @Test
+    void tokenIdsOutsideTheVocabularyAndOverlongSequencesAreClearErrors() {
+        Path dir = TinyModels.write(tmp.resolve("m"), TinyModelSpec.llama());
+        try (PretrainedModel model = PretrainedModel.load(dir, LoadOptions.defaults())) {
+            assertThatThrownBy(() -> model.logits(new int[] {1, 384}))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("token id 384 at position 1");
+            assertThatThrownBy(() -> model.logits(new int[129]))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("longer than the model's context of 128");
+        }
+    }
+
+    /** Rewrites model.safetensors without {@code name}, or with it replaced by zeros of {@code newShape}. */
+    private static void rewriteWithout(Path dir, String name, long[] newShape) throws Exception {
+        Path file = dir.resolve("model.safetensors");
+        SafetensorsWriter writer = new SafetensorsWriter();
+        try (SafetensorsFile in = SafetensorsFile.open(file)) {
+            for (TensorInfo t : in.tensors()) {
+                if (t.name().equals(name)) {
+                    if (newShape != null) {
+                        writer.addFloats(name, DType.F32, newShape, new float[(int) (newShape[0] * newShape[1])]);
+                    }
+                    continue;
+                }
+                writer.addFloats(t.name(), DType.F32, t.shape(), in.readFloats(t));
+            }
+        }
+        writer.writeTo(file);
+    }
+}
