@@ -1,54 +1,93 @@
 #!/usr/bin/env python3
 """NumPy baseline for `./fedtune bench aggregation`: the weighted in-place sum Flower's FedAvg performs.
 
-Flower's aggregate() multiplies each client's ndarrays by its example count and sums them; this does the same,
-in place into one accumulator (acc += w * x, which is NumPy's fastest form of it), over updates already in memory.
-It prints update bytes consumed per second; the last line is 'GB/s: N', as the Java benchmark's is.
+Flower's aggregate() multiplies each client's ndarrays by its weight and sums them; this does the same, in place into
+one accumulator per tensor (acc += w * x, NumPy's fastest form of it). It prints update bytes consumed per second;
+the last line is 'GB/s: N', as the Java benchmark's is.
 
-    python3 tools/bench/numpy_fedavg.py --clients 20 --params 8000000
+With --dir it reads the very safetensors files the Java benchmark wrote (`./fedtune bench aggregation --dir DIR`
+keeps them: DIR/updates/client-*.safetensors); without, it generates the same layout (64 tensors) in memory.
+By default the arrays are loaded once and only the sum is timed (Flower aggregates arrays it already holds);
+with --from-files every timed run also reads the files (np.fromfile), as the Java benchmark reads its blob store.
+
+    /usr/bin/python3 tools/bench/numpy_fedavg.py --dir DIR [--from-files]
 """
 import argparse
+import glob
+import json
+import os
+import struct
 import time
 
 import numpy as np
 
 
+def read_header(path):
+    """The tensors of a safetensors file, in data order: (name, element count, byte offset of its data)."""
+    with open(path, "rb") as f:
+        (length,) = struct.unpack("<Q", f.read(8))
+        header = json.loads(f.read(length))
+    tensors = []
+    for name, entry in header.items():
+        if name == "__metadata__":
+            continue
+        if entry["dtype"] != "F32":
+            raise SystemExit(f"{path}: tensor {name} is {entry['dtype']}, this baseline reads F32 only")
+        begin, end = entry["data_offsets"]
+        tensors.append((name, (end - begin) // 4, 8 + length + begin))
+    tensors.sort(key=lambda t: t[2])
+    return tensors
+
+
+def load(path, tensors):
+    """One update's tensors as float32 arrays: the data section in one read, split into views."""
+    start = tensors[0][2]
+    count = sum(n for _, n, _ in tensors)
+    flat = np.fromfile(path, dtype="<f4", count=count, offset=start)
+    return np.split(flat, np.cumsum([n for _, n, _ in tensors])[:-1])
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--clients", type=int, default=20)
-    parser.add_argument("--params", type=int, default=8_000_000)
-    parser.add_argument("--tensors", type=int, default=64)
+    parser.add_argument("--dir", help="the Java benchmark's blob store (kept with its --dir option)")
+    parser.add_argument("--clients", type=int, default=20, help="without --dir: updates per round")
+    parser.add_argument("--params", type=int, default=8_000_000, help="without --dir: parameters per update")
+    parser.add_argument("--tensors", type=int, default=64, help="without --dir: tensors per update")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--from-files", action="store_true",
-                        help="read each update from its file every round (np.fromfile), as the Java benchmark "
-                             "reads from its blob store, instead of summing arrays already in memory")
+                        help="read each update from its file in every timed run, instead of summing arrays loaded"
+                             " once")
     args = parser.parse_args()
 
-    rng = np.random.default_rng(0)
-    sizes = [args.params // args.tensors] * (args.tensors - 1)
-    sizes.append(args.params - sum(sizes))
-    updates = [[rng.standard_normal(n, dtype=np.float32) for n in sizes] for _ in range(args.clients)]
-    directory = None
-    if args.from_files:
-        import tempfile
-        directory = tempfile.mkdtemp(prefix="fedtune-numpy-bench-")
-        for c, layers in enumerate(updates):
-            np.concatenate(layers).tofile(f"{directory}/client-{c}.f32")
-        updates = None
-    weights = [(0.5 if c % 2 == 0 else 1.5) / args.clients for c in range(args.clients)]
-    total = args.clients * args.params * 4
+    if args.dir:
+        paths = sorted(glob.glob(os.path.join(args.dir, "updates", "client-*.safetensors")),
+                       key=lambda p: int(p.rsplit("-", 1)[1].split(".")[0]))
+        if not paths:
+            raise SystemExit(f"{args.dir}: no updates/client-*.safetensors (run the Java benchmark with --dir)")
+        layouts = [read_header(p) for p in paths]
+        sizes = [n for _, n, _ in layouts[0]]
+        updates = None if args.from_files else [load(p, t) for p, t in zip(paths, layouts)]
+    else:
+        rng = np.random.default_rng(0)
+        sizes = [args.params // args.tensors] * (args.tensors - 1)
+        sizes.append(args.params - sum(sizes))
+        updates = [[rng.standard_normal(n, dtype=np.float32) for n in sizes] for _ in range(args.clients)]
+        paths = layouts = None
+        if args.from_files:
+            raise SystemExit("--from-files needs --dir")
+    clients = len(paths) if paths else args.clients
+    params = sum(sizes)
+    # the Java benchmark's weights: 0.5/N for even clients, 1.5/N for odd ones
+    weights = [(0.5 if c % 2 == 0 else 1.5) / clients for c in range(clients)]
+    total = clients * params * 4
 
-    best = 0.0
+    rates = []
     for run in range(args.repeats + 1):
         started = time.perf_counter()
         cpu_started = time.process_time()
         acc = [np.zeros(n, dtype=np.float32) for n in sizes]
         for c, w in enumerate(weights):
-            if directory is None:
-                layers = updates[c]
-            else:
-                flat = np.fromfile(f"{directory}/client-{c}.f32", dtype=np.float32)
-                layers = np.split(flat, np.cumsum(sizes)[:-1])
+            layers = updates[c] if updates is not None else load(paths[c], layouts[c])
             for a, x in zip(acc, layers):
                 a += np.float32(w) * x
         seconds = time.perf_counter() - started
@@ -57,14 +96,11 @@ def main():
         print(f"{'warm-up' if run == 0 else f'run {run}'}: {seconds:.3f} s, {rate:.2f} GB/s"
               f" ({cpu_seconds:.3f} CPU-s, {total / cpu_seconds / 1e9:.2f} GB per CPU-second)")
         if run > 0:
-            best = max(best, rate)
-    if directory is not None:
-        import shutil
-        shutil.rmtree(directory)
-    source = "files" if args.from_files else "memory"
-    print(f"clients: {args.clients}, params: {args.params:,}, update bytes per round: {total:,}, from {source},"
+            rates.append(rate)
+    source = ("files, read every run" if args.from_files else "files, loaded once") if args.dir else "memory"
+    print(f"clients: {clients}, params: {params:,}, update bytes per round: {total:,}, from {source},"
           f" numpy {np.__version__}")
-    print(f"GB/s: {best:.2f}")
+    print(f"GB/s: {max(rates):.2f}")
 
 
 if __name__ == "__main__":

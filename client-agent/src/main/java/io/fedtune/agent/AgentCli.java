@@ -13,7 +13,19 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = AgentCli.Version.class,
         description = "The fedtune client agent: trains adapters next to your data and sends only the adapter.",
-        subcommands = {CommandLine.HelpCommand.class})
+        subcommands = {
+            CommandLine.HelpCommand.class,
+            io.fedtune.agent.cli.EnrollCommand.class,
+            io.fedtune.agent.cli.RunCommand.class,
+            io.fedtune.agent.cli.StatusCommand.class,
+            io.fedtune.agent.cli.DoctorCommand.class,
+            io.fedtune.agent.offline.InspectCommand.class,
+            io.fedtune.agent.offline.GenerateCommand.class,
+            io.fedtune.agent.offline.LogitsCommand.class,
+            io.fedtune.agent.offline.TrainCommand.class,
+            io.fedtune.agent.offline.EvalCommand.class,
+            io.fedtune.agent.offline.BenchCommand.class
+        })
 public final class AgentCli {
 
     /** The agent's command line with every subcommand registered. */

@@ -47,6 +47,15 @@ public final class BlobTensorInput implements TensorInput {
         return entry == null ? null : entry.shape();
     }
 
+    /** A tensor's stored bytes as they are (any dtype), streamed by a ranged get. */
+    public InputStream bytes(String tensor) throws IOException {
+        SafetensorsHeader.Entry entry = header.entry(tensor);
+        if (entry == null) {
+            throw new IllegalArgumentException("no tensor " + tensor + " in " + key);
+        }
+        return store.get(key, header.dataStart() + entry.begin(), entry.end() - entry.begin());
+    }
+
     @Override
     public FloatReader open(String tensor, long from, long count) throws IOException {
         SafetensorsHeader.Entry entry = header.entry(tensor);

@@ -56,12 +56,9 @@ public class FederationService {
         } catch (IllegalArgumentException e) {
             throw new AggregatorException(HttpStatus.BAD_REQUEST, "invalid-config", e.getMessage());
         }
-        if (config.codec().upload() != UpdateCodec.F32 && config.codec().upload() != UpdateCodec.F16) {
+        if (config.codec().upload() == UpdateCodec.TOPK && !(config.codec().topkFraction() > 0)) {
             throw new AggregatorException(
-                    HttpStatus.BAD_REQUEST,
-                    "invalid-config",
-                    "codec.upload " + config.codec().upload().name().toLowerCase()
-                            + " is not accepted by this aggregator yet (use f32 or f16)");
+                    HttpStatus.BAD_REQUEST, "invalid-config", "codec.topkFraction must be in (0, 1] with codec topk");
         }
         Instant now = clock.instant();
         Federation federation = new Federation(

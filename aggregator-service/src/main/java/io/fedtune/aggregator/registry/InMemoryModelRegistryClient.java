@@ -25,7 +25,7 @@ public final class InMemoryModelRegistryClient implements ModelRegistryClient {
             in.transferTo(java.io.OutputStream.nullOutputStream());
             String sha = HexFormat.of()
                     .formatHex(((DigestInputStream) in).getMessageDigest().digest());
-            if (!sha.equals(registration.sha256())) {
+            if (!sha.equals(registration.metadata().sha256())) {
                 throw new IOException("adapter bytes do not match their SHA-256");
             }
         } catch (NoSuchAlgorithmException e) {

@@ -1,9 +1,8 @@
 package io.fedtune.aggregator.registry;
 
+import io.fedtune.protocol.api.registry.AdapterVersionRegistration;
 import java.io.IOException;
 import java.io.InputStream;
-import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 
 /**
@@ -25,38 +24,17 @@ public interface ModelRegistryClient {
     }
 
     /**
-     * What the registry learns about an adapter version.
+     * One adapter version for the registry: the federation it belongs to and the registry's own metadata record
+     * (version, round, parent version, PEFT config, strategy, privacy, the round's metrics, SHA-256 and size).
      *
      * @param federationId the federation that produced it
-     * @param federationName its name
-     * @param version the global adapter version (0 = initial)
-     * @param round the round that produced it
-     * @param baseModel the base model id
-     * @param peftMethod {@code lora} or {@code prompt_tuning}
-     * @param rank LoRA rank
-     * @param alpha LoRA alpha
-     * @param targetModules the target module paths
-     * @param loraMode the aggregation's LoRA mode
-     * @param strategy the aggregation strategy
-     * @param parentVersion the version it was aggregated from (null for version 0)
-     * @param sha256 SHA-256 of the bytes
-     * @param sizeBytes their length
-     * @param metrics the round's aggregate metrics
+     * @param metadata what the registry stores about it
      */
-    record AdapterRegistration(
-            UUID federationId,
-            String federationName,
-            int version,
-            int round,
-            String baseModel,
-            String peftMethod,
-            int rank,
-            double alpha,
-            List<String> targetModules,
-            String loraMode,
-            String strategy,
-            Integer parentVersion,
-            String sha256,
-            long sizeBytes,
-            Map<String, Double> metrics) {}
+    record AdapterRegistration(UUID federationId, AdapterVersionRegistration metadata) {
+
+        /** The global adapter version. */
+        public int version() {
+            return metadata.version();
+        }
+    }
 }

@@ -5,15 +5,28 @@ import io.fedtune.aggregator.federation.FederationRepository;
 import io.fedtune.aggregator.registry.ModelRegistryClient;
 import io.fedtune.aggregator.system.AggregatorProperties;
 import io.fedtune.protocol.api.FederationConfig;
-import io.fedtune.protocol.api.TargetModule;
+import io.fedtune.protocol.api.PeftMethod;
+import io.fedtune.protocol.api.PeftSpec;
+import io.fedtune.protocol.api.PrivacyMode;
+import io.fedtune.protocol.api.PrivacySpec;
+import io.fedtune.protocol.api.RoundMetrics;
+import io.fedtune.protocol.api.registry.AdapterMethod;
+import io.fedtune.protocol.api.registry.AdapterMetrics;
+import io.fedtune.protocol.api.registry.AdapterPeftConfig;
+import io.fedtune.protocol.api.registry.AdapterVersionRegistration;
+import io.fedtune.protocol.api.registry.PrivacySettings;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Registers every new global adapter version in the model registry. Versions are recorded first and handed off
@@ -31,6 +44,7 @@ public class AdapterHandOff {
     private final FederationRepository federations;
     private final AggregatorProperties properties;
     private final TransactionTemplate tx;
+    private final JsonMapper json;
 
     AdapterHandOff(
             JdbcClient jdbc,
@@ -38,13 +52,15 @@ public class AdapterHandOff {
             AdapterStore adapters,
             FederationRepository federations,
             AggregatorProperties properties,
-            TransactionTemplate tx) {
+            TransactionTemplate tx,
+            JsonMapper json) {
         this.jdbc = jdbc;
         this.registry = registry;
         this.adapters = adapters;
         this.federations = federations;
         this.properties = properties;
         this.tx = tx;
+        this.json = json;
     }
 
     @Scheduled(fixedDelayString = "${fedtune.aggregator.hand-off-interval:PT5S}")
@@ -93,27 +109,77 @@ public class AdapterHandOff {
     private ModelRegistryClient.AdapterRegistration registration(AdapterVersion version) {
         Federation federation = federations.find(version.federationId()).orElseThrow();
         FederationConfig config = federation.config();
-        List<String> modules = config.peft().modules() != null
-                        && !config.peft().modules().isEmpty()
-                ? config.peft().modules().stream().map(TargetModule::path).toList()
-                : config.peft().targetModules() == null
-                        ? List.of()
-                        : config.peft().targetModules();
-        return new ModelRegistryClient.AdapterRegistration(
-                federation.id(),
-                federation.name(),
+        PeftSpec peft = config.peft();
+        boolean prompt = peft.method() == PeftMethod.PROMPT_TUNING;
+        List<String> modules = peft.modules() != null && !peft.modules().isEmpty()
+                ? peft.modules().stream()
+                        .map(m -> m.path().substring(m.path().lastIndexOf('.') + 1))
+                        .distinct()
+                        .toList()
+                : peft.targetModules() == null ? List.of() : peft.targetModules();
+        AdapterPeftConfig registered = new AdapterPeftConfig(
+                prompt ? AdapterMethod.PROMPT_TUNING : AdapterMethod.LORA,
+                prompt ? 0 : version.rank(),
+                peft.alpha(),
+                peft.dropout(),
+                peft.rsLora(),
+                prompt ? List.of() : modules,
+                prompt ? peft.numVirtualTokens() : 0,
+                config.strategy().loraMode().name().toLowerCase(Locale.ROOT));
+        PrivacySpec privacy = config.privacy();
+        PrivacySettings privacySettings = privacy.mode() == PrivacyMode.DP_FEDAVG
+                ? new PrivacySettings("dp_fedavg", privacy.clipNorm(), privacy.noiseMultiplier(), privacy.delta())
+                : PrivacySettings.none();
+        AdapterVersionRegistration metadata = new AdapterVersionRegistration(
                 version.version(),
                 version.roundNumber(),
-                config.baseModel().id(),
-                config.peft().method().name().toLowerCase(),
-                version.rank(),
-                config.peft().alpha(),
-                modules,
-                config.strategy().loraMode().name().toLowerCase(),
-                config.strategy().name().name().toLowerCase(),
                 version.version() == 0 ? null : version.version() - 1,
+                federation.name(),
+                config.baseModel().id(),
+                registered,
+                config.strategy().name().name().toLowerCase(Locale.ROOT),
+                privacySettings,
+                metrics(version, privacy),
                 version.sha256(),
-                version.sizeBytes(),
-                Map.of());
+                version.sizeBytes());
+        return new ModelRegistryClient.AdapterRegistration(federation.id(), metadata);
+    }
+
+    /** The metrics of the round that produced the version (none for version 0), in the registry's terms. */
+    private AdapterMetrics metrics(AdapterVersion version, PrivacySpec privacy) {
+        Map<String, Double> extra = new TreeMap<>();
+        if (privacy.mode() == PrivacyMode.LOCAL_DP) {
+            // the registry's privacy record knows only central DP: local DP goes with the metrics
+            extra.put("local_dp_clip_norm", privacy.clipNorm());
+            extra.put("local_dp_noise_multiplier", privacy.noiseMultiplier());
+        }
+        if (version.version() == 0) {
+            return extra.isEmpty()
+                    ? AdapterMetrics.empty()
+                    : new AdapterMetrics(null, null, null, null, null, null, extra);
+        }
+        Optional<String> stored = jdbc.sql("SELECT metrics FROM round WHERE federation_id = ? AND number = ?"
+                        + " AND status = 'COMPLETED' AND metrics IS NOT NULL ORDER BY attempt DESC LIMIT 1")
+                .params(version.federationId(), version.roundNumber())
+                .query(String.class)
+                .optional();
+        if (stored.isEmpty()) {
+            return new AdapterMetrics(null, null, null, null, null, null, extra);
+        }
+        RoundMetrics round = json.readValue(stored.get(), RoundMetrics.class);
+        Map<String, Double> clients = round.clientMetrics() == null ? Map.of() : round.clientMetrics();
+        clients.forEach((name, value) -> {
+            if (Double.isFinite(value) && extra.size() < 90) {
+                extra.put(name.replace('-', '_'), value);
+            }
+        });
+        Double trainLoss = extra.remove("train_loss");
+        Double holdoutLoss =
+                extra.containsKey("holdout_loss") ? extra.remove("holdout_loss") : extra.remove("eval_loss");
+        extra.put("bytes_in", (double) round.bytesIn());
+        extra.put("bytes_out", (double) round.bytesOut());
+        extra.put("aggregation_ms", (double) round.aggregationMillis());
+        return new AdapterMetrics(
+                trainLoss, holdoutLoss, round.updates(), round.examples(), round.epsilon(), round.delta(), extra);
     }
 }

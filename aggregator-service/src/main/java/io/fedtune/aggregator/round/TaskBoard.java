@@ -137,7 +137,8 @@ class TaskBoard implements SmartLifecycle, AutoCloseable {
                 o.deadline(),
                 o.seed(),
                 roundPath + "/update",
-                roundPath + "/failure"));
+                roundPath + "/failure",
+                config.privacy()));
     }
 
     @Override

@@ -4,8 +4,11 @@ import io.fedtune.aggregator.aggregation.AdapterLayout;
 import io.fedtune.aggregator.aggregation.BlobTensorInput;
 import io.fedtune.aggregator.aggregation.FloatReader;
 import io.fedtune.aggregator.aggregation.InvalidTensorFileException;
+import io.fedtune.aggregator.aggregation.SafetensorsFileWriter;
 import io.fedtune.aggregator.aggregation.SafetensorsHeader;
+import io.fedtune.aggregator.aggregation.TensorInput;
 import io.fedtune.aggregator.aggregation.TensorSpec;
+import io.fedtune.aggregator.aggregation.UpdateDecoder;
 import io.fedtune.aggregator.client.ClientDirectory;
 import io.fedtune.aggregator.federation.Federation;
 import io.fedtune.aggregator.federation.FederationService;
@@ -23,6 +26,7 @@ import io.fedtune.protocol.api.FederationConfig;
 import io.fedtune.protocol.api.LoraMode;
 import io.fedtune.protocol.api.NormPolicy;
 import io.fedtune.protocol.api.PeftMethod;
+import io.fedtune.protocol.api.PrivacyMode;
 import io.fedtune.protocol.api.UpdateCodec;
 import io.fedtune.protocol.api.UpdateMetadata;
 import io.fedtune.protocol.api.UpdateReceipt;
@@ -141,6 +145,7 @@ public class UpdateIntake {
                     "The federation expects codec "
                             + config.codec().upload().name().toLowerCase());
         }
+        requireLocalDp(config, metadata);
         long limit = config.bounds().maxUploadBytes() > 0
                 ? Math.min(config.bounds().maxUploadBytes(), properties.maxUploadBytes())
                 : properties.maxUploadBytes();
@@ -162,10 +167,12 @@ public class UpdateIntake {
                     HttpStatus.BAD_REQUEST, "upload-interrupted", "The body could not be read: " + e.getMessage());
         }
         boolean recorded = false;
+        Checked checked = null;
         try {
             AdapterVersion base =
                     adapters.find(federationId, target.round().baseVersion()).orElseThrow();
-            double norm = check(config, key, base);
+            checked = check(config, metadata.codec(), key, base);
+            double norm = checked.norm();
             double clip = 1.0;
             if (config.bounds().maxNorm() > 0 && norm > config.bounds().maxNorm()) {
                 if (config.bounds().normPolicy() == NormPolicy.REJECT) {
@@ -178,16 +185,44 @@ public class UpdateIntake {
                 }
                 clip = config.bounds().maxNorm() / norm;
             }
-            UpdateReceipt receipt = record(agent, federationId, target, metadata, stored, norm, clip);
+            UpdateReceipt receipt =
+                    record(agent, federationId, target, metadata, stored, checked.blobKey(), norm, clip);
             recorded = !receipt.duplicate();
             meters.counter("fedtune.updates", "outcome", "accepted", "reason", "ok")
                     .increment();
             meters.counter("fedtune.updates.bytes.in").increment(stored.size());
             return receipt;
         } finally {
-            if (!recorded) {
+            if (!recorded || (checked != null && !checked.blobKey().equals(key))) {
                 deleteQuietly(key);
             }
+            if (!recorded && checked != null && !checked.blobKey().equals(key)) {
+                deleteQuietly(checked.blobKey());
+            }
+        }
+    }
+
+    /** What the checks found: the blob the strategies read (the upload, or its F32 decoding) and the delta norm. */
+    private record Checked(String blobKey, double norm) {}
+
+    /** Under local DP an update must say it was clipped and noised at least as the federation asks. */
+    private static void requireLocalDp(FederationConfig config, UpdateMetadata metadata) {
+        if (config.privacy().mode() != PrivacyMode.LOCAL_DP) {
+            return;
+        }
+        UpdateMetadata.LocalDp applied = metadata.localDp();
+        if (applied == null
+                || applied.clipNorm() > config.privacy().clipNorm()
+                || applied.noiseMultiplier() < config.privacy().noiseMultiplier()) {
+            throw new AggregatorException(
+                    HttpStatus.UNPROCESSABLE_CONTENT,
+                    "local-dp-required",
+                    String.format(
+                            "The federation requires local DP with clip norm at most %.4g and noise multiplier at"
+                                    + " least %.4g; the update's metadata says %s",
+                            config.privacy().clipNorm(),
+                            config.privacy().noiseMultiplier(),
+                            applied == null ? "none was applied" : applied.toString()));
         }
     }
 
@@ -248,6 +283,7 @@ public class UpdateIntake {
             Target target,
             UpdateMetadata metadata,
             BlobInfo stored,
+            String blobKey,
             double norm,
             double clip) {
         return tx.execute(status -> {
@@ -283,7 +319,7 @@ public class UpdateIntake {
                     .params(
                             target.round().id(),
                             agent.id(),
-                            stored.key(),
+                            blobKey,
                             stored.sha256(),
                             stored.size(),
                             metadata.exampleCount(),
@@ -301,10 +337,14 @@ public class UpdateIntake {
     }
 
     /**
-     * Checks the stored update against the federation's adapter and returns the L2 norm of its delta to the global
-     * adapter (to zero in stack mode, whose updates are fresh adapters).
+     * Checks the stored update against the federation's adapter: first its codec mark and the logical tensors it
+     * claims (names and shapes), read from the header alone; then, for the codecs that need it, decodes it to F32 into
+     * a blob of its own; then reads every value once for finiteness and the L2 norm of its delta to the global adapter
+     * (to zero in stack mode, whose updates are fresh adapters).
      */
-    private double check(FederationConfig config, String key, AdapterVersion base) {
+    private Checked check(FederationConfig config, UpdateCodec codec, String key, AdapterVersion base) {
+        String decodedKey = null;
+        boolean done = false;
         try {
             BlobTensorInput update = BlobTensorInput.open(blobs, key);
             BlobTensorInput global = BlobTensorInput.open(blobs, base.blobKey());
@@ -312,44 +352,46 @@ public class UpdateIntake {
             LoraMode mode = layout.method() == PeftMethod.PROMPT_TUNING
                     ? LoraMode.FEDIT
                     : config.strategy().loraMode();
-            String dtype = config.codec().upload() == UpdateCodec.F16 ? "F16" : "F32";
-            Map<String, int[]> expected = expectedShapes(layout, mode);
-            SafetensorsHeader header = update.header();
-            Set<String> present = new TreeSet<>();
-            header.tensors().forEach(e -> present.add(e.name()));
-            Set<String> missing = new TreeSet<>(expected.keySet());
-            missing.removeAll(present);
-            Set<String> unexpected = new TreeSet<>(present);
-            unexpected.removeAll(expected.keySet());
-            if (!missing.isEmpty() || !unexpected.isEmpty()) {
-                throw invalid("tensor names do not match the federation's adapter: missing " + abbreviate(missing)
-                        + ", unexpected " + abbreviate(unexpected));
+            String wire = wireName(codec);
+            String mark = UpdateDecoder.codecOf(update.header());
+            if (mark == null ? UpdateDecoder.needsDecoding(wire) : !mark.equals(wire)) {
+                throw new AggregatorException(
+                        HttpStatus.UNPROCESSABLE_CONTENT,
+                        "wrong-codec",
+                        "The body was encoded with codec "
+                                + (mark == null ? "f32 (it carries no fedtune.codec mark)" : mark)
+                                + ", but its metadata and the federation say " + wire);
             }
-            Map<String, Integer> ranks = new HashMap<>();
-            for (SafetensorsHeader.Entry entry : header.tensors()) {
-                if (!entry.dtype().equals(dtype)) {
-                    throw invalid("tensor " + entry.name() + " is " + entry.dtype() + ", expected " + dtype);
+            List<TensorSpec> claimed;
+            if (UpdateDecoder.needsDecoding(wire)) {
+                claimed = UpdateDecoder.tensors(wire, update.header());
+            } else {
+                String dtype = codec == UpdateCodec.F16 ? "F16" : "F32";
+                for (SafetensorsHeader.Entry entry : update.header().tensors()) {
+                    if (!entry.dtype().equals(dtype)) {
+                        throw invalid("tensor " + entry.name() + " is " + entry.dtype() + ", expected " + dtype);
+                    }
                 }
-                int[] want = expected.get(entry.name());
-                if (!shapeFits(entry, want, layout, mode, ranks)) {
-                    throw invalid("tensor " + entry.name() + " has shape " + java.util.Arrays.toString(entry.shape())
-                            + ", expected " + java.util.Arrays.toString(want)
-                            + (AdapterLayout.allowsLowerRank(mode) ? " (rank at most " + layout.rank() + ")" : ""));
-                }
+                claimed = update.header().tensors().stream()
+                        .map(SafetensorsHeader.Entry::spec)
+                        .toList();
             }
-            if (mode == LoraMode.STACK && new HashSet<>(ranks.values()).size() > 1) {
-                throw invalid("in stack mode every module of an update must have the same rank");
+            checkNamesAndShapes(layout, mode, claimed);
+            TensorInput values = update;
+            if (UpdateDecoder.needsDecoding(wire)) {
+                decodedKey = key.replace(".safetensors", ".f32.safetensors");
+                values = decode(wire, update, claimed, global, mode, decodedKey);
             }
             double sumSquares = 0;
             float[] y = new float[1 << 14];
             float[] x = new float[1 << 14];
-            for (SafetensorsHeader.Entry entry : header.tensors()) {
+            for (TensorSpec entry : claimed) {
                 boolean compare =
                         mode != LoraMode.STACK && java.util.Arrays.equals(global.shape(entry.name()), entry.shape());
-                try (FloatReader reader = update.open(entry.name(), 0, entry.elements());
+                try (FloatReader reader = values.open(entry.name(), 0, entry.elements());
                         FloatReader globalReader = compare ? global.open(entry.name(), 0, entry.elements()) : null) {
-                    for (long done = 0; done < entry.elements(); ) {
-                        int n = (int) Math.min(y.length, entry.elements() - done);
+                    for (long read = 0; read < entry.elements(); ) {
+                        int n = (int) Math.min(y.length, entry.elements() - read);
                         reader.read(y, 0, n);
                         if (globalReader != null) {
                             globalReader.read(x, 0, n);
@@ -357,21 +399,94 @@ public class UpdateIntake {
                         for (int j = 0; j < n; j++) {
                             if (!Float.isFinite(y[j])) {
                                 throw invalid("tensor " + entry.name() + " holds a non-finite value at element "
-                                        + (done + j));
+                                        + (read + j));
                             }
                             double d = globalReader == null ? y[j] : y[j] - x[j];
                             sumSquares += d * d;
                         }
-                        done += n;
+                        read += n;
                     }
                 }
             }
-            return Math.sqrt(sumSquares);
+            done = true;
+            return new Checked(decodedKey == null ? key : decodedKey, Math.sqrt(sumSquares));
         } catch (InvalidTensorFileException e) {
             throw invalid(e.getMessage());
+        } catch (java.io.EOFException e) {
+            throw invalid("the body ends early: " + e.getMessage());
         } catch (IOException e) {
             throw new AggregatorException(HttpStatus.INTERNAL_SERVER_ERROR, "storage", e.getMessage());
+        } finally {
+            if (!done && decodedKey != null) {
+                deleteQuietly(decodedKey);
+            }
         }
+    }
+
+    private static String wireName(UpdateCodec codec) {
+        return codec.name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /** Checks the claimed tensors' names and shapes against the federation's adapter, before any value is read. */
+    private static void checkNamesAndShapes(AdapterLayout layout, LoraMode mode, List<TensorSpec> claimed) {
+        Map<String, int[]> expected = expectedShapes(layout, mode);
+        Set<String> present = new TreeSet<>();
+        claimed.forEach(e -> present.add(e.name()));
+        Set<String> missing = new TreeSet<>(expected.keySet());
+        missing.removeAll(present);
+        Set<String> unexpected = new TreeSet<>(present);
+        unexpected.removeAll(expected.keySet());
+        if (!missing.isEmpty() || !unexpected.isEmpty()) {
+            throw invalid("tensor names do not match the federation's adapter: missing " + abbreviate(missing)
+                    + ", unexpected " + abbreviate(unexpected));
+        }
+        Map<String, Integer> ranks = new HashMap<>();
+        for (TensorSpec entry : claimed) {
+            int[] want = expected.get(entry.name());
+            if (!shapeFits(entry, want, layout, mode, ranks)) {
+                throw invalid("tensor " + entry.name() + " has shape " + java.util.Arrays.toString(entry.shape())
+                        + ", expected " + java.util.Arrays.toString(want)
+                        + (AdapterLayout.allowsLowerRank(mode) ? " (rank at most " + layout.rank() + ")" : ""));
+            }
+        }
+        if (mode == LoraMode.STACK && new HashSet<>(ranks.values()).size() > 1) {
+            throw invalid("in stack mode every module of an update must have the same rank");
+        }
+    }
+
+    /**
+     * Decodes an int8 or top-k body into an F32 blob under {@code decodedKey} (through a temporary file, streamed)
+     * and returns it. Top-k values apply to the global tensor of the same shape, except in stack mode.
+     */
+    private TensorInput decode(
+            String codec,
+            BlobTensorInput update,
+            List<TensorSpec> tensors,
+            BlobTensorInput global,
+            LoraMode mode,
+            String decodedKey)
+            throws IOException {
+        SafetensorsFileWriter writer =
+                SafetensorsFileWriter.temporary(tensors, Map.of("format", "pt", "fedtune.decoded-from", codec));
+        try {
+            try (writer) {
+                UpdateDecoder.decode(
+                        codec,
+                        update,
+                        tensors,
+                        spec -> mode != LoraMode.STACK
+                                        && java.util.Arrays.equals(global.shape(spec.name()), spec.shape())
+                                ? global
+                                : null,
+                        writer);
+            }
+            try (InputStream in = java.nio.file.Files.newInputStream(writer.path())) {
+                blobs.put(decodedKey, in);
+            }
+        } finally {
+            java.nio.file.Files.deleteIfExists(writer.path());
+        }
+        return BlobTensorInput.open(blobs, decodedKey);
     }
 
     private static Map<String, int[]> expectedShapes(AdapterLayout layout, LoraMode mode) {
@@ -382,11 +497,7 @@ public class UpdateIntake {
     }
 
     private static boolean shapeFits(
-            SafetensorsHeader.Entry entry,
-            int[] want,
-            AdapterLayout layout,
-            LoraMode mode,
-            Map<String, Integer> ranks) {
+            TensorSpec entry, int[] want, AdapterLayout layout, LoraMode mode, Map<String, Integer> ranks) {
         int[] got = entry.shape();
         if (java.util.Arrays.equals(got, want)) {
             if (layout.prompt() == null) {

@@ -23,6 +23,8 @@ import java.util.UUID;
  * @param seed the seed for this client's local training in this round
  * @param uploadPath where to {@code PUT} the update
  * @param failurePath where to {@code POST} a {@link FailureReport}
+ * @param privacy the federation's privacy settings; with {@code local_dp} the agent clips and noises its delta
+ *     before encoding (null from servers that predate it: none)
  */
 public record TaskView(
         UUID federationId,
@@ -36,4 +38,40 @@ public record TaskView(
         Instant deadline,
         long seed,
         String uploadPath,
-        String failurePath) {}
+        String failurePath,
+        PrivacySpec privacy) {
+
+    public TaskView {
+        privacy = privacy == null ? PrivacySpec.none() : privacy;
+    }
+
+    /** A task without privacy settings (no differential privacy). */
+    public TaskView(
+            UUID federationId,
+            int round,
+            int attempt,
+            AdapterView globalAdapter,
+            PeftSpec peft,
+            TrainingSpec training,
+            LoraMode loraMode,
+            CodecSpec codec,
+            Instant deadline,
+            long seed,
+            String uploadPath,
+            String failurePath) {
+        this(
+                federationId,
+                round,
+                attempt,
+                globalAdapter,
+                peft,
+                training,
+                loraMode,
+                codec,
+                deadline,
+                seed,
+                uploadPath,
+                failurePath,
+                PrivacySpec.none());
+    }
+}
