@@ -120,6 +120,31 @@ class PretrainedModelTests {
     }
 
     @Test
+    void missingAndCorruptFilesAreErrorsNamingTheFile() throws Exception {
+        Path dir = TinyModels.write(tmp.resolve("corrupt"), TinyModelSpec.llama());
+        Path weights = dir.resolve("model.safetensors");
+        byte[] bytes = Files.readAllBytes(weights);
+        Files.write(weights, java.util.Arrays.copyOf(bytes, bytes.length / 2));
+        assertThatThrownBy(() -> PretrainedModel.load(dir, LoadOptions.defaults()))
+                .isInstanceOf(ModelLoadException.class)
+                .hasMessageContaining("model.safetensors")
+                .hasMessageContaining("corrupt");
+        Files.delete(weights);
+        assertThatThrownBy(() -> PretrainedModel.load(dir, LoadOptions.defaults()))
+                .isInstanceOf(ModelLoadException.class)
+                .hasMessageContaining("no model.safetensors");
+        Files.writeString(dir.resolve("config.json"), "{\"architectures\": [\"LlamaForCausalLM\"], \"hidden_size\": ");
+        assertThatThrownBy(() -> PretrainedModel.load(dir, LoadOptions.defaults()))
+                .isInstanceOf(ModelLoadException.class)
+                .hasMessageContaining("config.json")
+                .hasMessageContaining("malformed JSON");
+        Files.delete(dir.resolve("config.json"));
+        assertThatThrownBy(() -> PretrainedModel.load(dir, LoadOptions.defaults()))
+                .isInstanceOf(ModelLoadException.class)
+                .hasMessageContaining("config.json: no such file");
+    }
+
+    @Test
     void anUnsupportedArchitectureIsNamed() throws Exception {
         Path dir = TinyModels.write(tmp.resolve("m"), TinyModelSpec.llama());
         Path config = dir.resolve("config.json");
