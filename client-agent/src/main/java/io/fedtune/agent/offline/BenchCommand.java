@@ -15,7 +15,6 @@ import picocli.CommandLine.Option;
  */
 @Command(
         name = "bench",
-        mixinStandardHelpOptions = true,
         description =
                 "Measure LoRA training throughput on a generated Llama-style model; the last line is 'tokens/s: N'.")
 public final class BenchCommand extends OfflineCommand {

@@ -10,10 +10,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code logits}: the raw logits of a token sequence as a NumPy file, to check a checkpoint loads right. */
-@Command(
-        name = "logits",
-        mixinStandardHelpOptions = true,
-        description = "Write the logits of a token sequence as float32 [T, V] in NumPy .npy format.")
+@Command(name = "logits", description = "Write the logits of a token sequence as float32 [T, V] in NumPy .npy format.")
 public final class LogitsCommand extends OfflineCommand {
 
     @Option(names = "--model", required = true, paramLabel = "DIR", description = "Hugging Face model directory.")

@@ -29,7 +29,6 @@ import picocli.CommandLine.Option;
 /** {@code train}: a local fine-tune of a model on a JSONL file, written as a PEFT adapter directory. */
 @Command(
         name = "train",
-        mixinStandardHelpOptions = true,
         description =
                 "Fine-tune a model locally with LoRA, FFA-LoRA or prompt tuning; writes a PEFT adapter directory.")
 public final class TrainCommand extends OfflineCommand {
