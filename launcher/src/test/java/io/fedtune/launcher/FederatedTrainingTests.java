@@ -307,6 +307,85 @@ class FederatedTrainingTests {
         }
     }
 
+    Process agentProcess(Path home, Path data, Path log) throws Exception {
+        return new ProcessBuilder(
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "-Xmx512m",
+                        "-Dai.djl.offline=true",
+                        "-Dfedtune.agent.poll-wait=2s",
+                        "-Dfedtune.agent.heartbeat-interval=2s",
+                        "-Dfedtune.agent.backoff-max=1s",
+                        "-Dfedtune.agent.checkpoint-every=2",
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        "io.fedtune.agent.AgentCli",
+                        "run",
+                        "--home",
+                        home.toString(),
+                        "--data",
+                        data.toString(),
+                        "--model",
+                        model.toString(),
+                        "--device",
+                        "cpu",
+                        "--threads",
+                        "1")
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
+    }
+
+    static boolean hasCheckpoint(Path home) throws Exception {
+        Path tasks = home.resolve("tasks");
+        if (!Files.isDirectory(tasks)) {
+            return false;
+        }
+        try (var files = Files.walk(tasks)) {
+            return files.anyMatch(p -> p.getFileName().toString().equals("state.json")
+                    && p.getParent().getFileName().toString().equals("checkpoint"));
+        }
+    }
+
+    @Test
+    void anAgentKilledMidTrainingResumesAfterARestartAndTheRoundCompletes() throws Exception {
+        UUID federation = admin.createAndStart(loraFederation("killed", 2, 1, 12));
+        List<ClientCorpus> corpora = SyntheticCorpora.write(dir.resolve("data"), 2, 40, 31);
+        Path steady = enroll(federation, "steady");
+        Path killed = enroll(federation, "killed");
+        // The steady agent's training is beside the point here: a stand-in keeps the machine free for the other.
+        Future<AgentRunner.Result> steadyResult =
+                agents.submit(agent(steady, corpora.get(0).file(), NUDGE).build()::run);
+
+        Process first = agentProcess(killed, corpora.get(1).file(), dir.resolve("first.log"));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+        while (!hasCheckpoint(killed) && first.isAlive() && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertThat(hasCheckpoint(killed))
+                .as(Files.readString(dir.resolve("first.log")))
+                .isTrue();
+        first.destroyForcibly().waitFor(30, TimeUnit.SECONDS); // SIGKILL: no chance to clean up
+        assertThat(admin.round(federation, 1).round().status()).isEqualTo(RoundStatus.COLLECTING);
+
+        Process second = agentProcess(killed, corpora.get(1).file(), dir.resolve("second.log"));
+        try {
+            assertThat(second.waitFor(150, TimeUnit.SECONDS)).isTrue();
+        } finally {
+            second.destroyForcibly();
+        }
+        String log = Files.readString(dir.resolve("second.log"));
+        assertThat(second.exitValue()).as(log).isZero();
+        assertThat(log).contains("resumed from the checkpoint").contains("the federation is completed");
+        assertThat(steadyResult.get(60, TimeUnit.SECONDS).reason()).isEqualTo(AgentRunner.StopReason.FEDERATION_ENDED);
+        assertThat(admin.rounds(federation)).singleElement().satisfies(round -> {
+            assertThat(round.status()).isEqualTo(RoundStatus.COMPLETED);
+            assertThat(round.submitted()).isEqualTo(2);
+        });
+        assertThat(AgentHome.open(killed).status().lastRounds())
+                .singleElement()
+                .satisfies(r -> assertThat(r.outcome()).isEqualTo("uploaded"));
+    }
+
     @Test
     void serverErrorsAndACorruptDownloadAreRiddenOutAndTheRoundStillCompletes() throws Exception {
         UUID federation = admin.createAndStart(smallFederation("weather"));
