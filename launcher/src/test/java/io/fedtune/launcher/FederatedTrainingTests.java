@@ -1,12 +1,15 @@
 package io.fedtune.launcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.fedtune.agent.AgentRunner;
 import io.fedtune.agent.Agents;
 import io.fedtune.agent.RoundEvent;
 import io.fedtune.agent.home.AgentHome;
 import io.fedtune.agent.home.Credentials;
+import io.fedtune.agent.net.AggregatorClient;
+import io.fedtune.agent.net.ServerException;
 import io.fedtune.agent.train.DeviceChoice;
 import io.fedtune.agent.train.LocalTrainer;
 import io.fedtune.agent.train.LocalTrainingResult;
@@ -17,15 +20,21 @@ import io.fedtune.protocol.api.ClientRoundView;
 import io.fedtune.protocol.api.ClientSelection;
 import io.fedtune.protocol.api.FailurePolicy;
 import io.fedtune.protocol.api.FederationConfig;
+import io.fedtune.protocol.api.HeartbeatRequest;
 import io.fedtune.protocol.api.LoraMode;
 import io.fedtune.protocol.api.ModelDims;
 import io.fedtune.protocol.api.PeftMethod;
 import io.fedtune.protocol.api.PeftSpec;
+import io.fedtune.protocol.api.PrivacyMode;
+import io.fedtune.protocol.api.PrivacySpec;
 import io.fedtune.protocol.api.RoundPolicy;
 import io.fedtune.protocol.api.RoundStatus;
 import io.fedtune.protocol.api.StrategySpec;
 import io.fedtune.protocol.api.TargetModule;
+import io.fedtune.protocol.api.TaskView;
 import io.fedtune.protocol.api.TrainingSpec;
+import io.fedtune.protocol.api.UpdateCodec;
+import io.fedtune.protocol.api.UpdateMetadata;
 import io.fedtune.protocol.codec.UpdateCodecs;
 import io.fedtune.protocol.safetensors.FloatTensor;
 import io.fedtune.testsupport.TestDatabase;
@@ -49,6 +58,7 @@ import java.io.ByteArrayInputStream;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -411,6 +421,56 @@ class FederatedTrainingTests {
                 .filter(c -> c.path().contains("/adapters/"))
                 .count();
         assertThat(downloads).isEqualTo(2);
+    }
+
+    @Test
+    void underLocalDpTheAggregatorTakesOnlyUpdatesThatSayTheyWereClippedAndNoised() throws Exception {
+        FederationConfig plain = smallFederation("local-dp");
+        FederationConfig config = new FederationConfig(
+                plain.name(),
+                null,
+                plain.baseModel(),
+                plain.peft(),
+                plain.training(),
+                plain.strategy(),
+                plain.clients(),
+                plain.rounds(),
+                new PrivacySpec(PrivacyMode.LOCAL_DP, 0.5, 0.8, 0),
+                null,
+                null,
+                plain.seed());
+        UUID federation = admin.createAndStart(config);
+        Path home = enroll(federation, "site-dp");
+        Credentials credentials = AgentHome.open(home).credentials();
+
+        // A hand-made upload that does not claim local DP is refused.
+        AggregatorClient raw = new AggregatorClient(credentials, Duration.ofSeconds(10), Clock.systemUTC(), "test");
+        raw.heartbeat(new HeartbeatRequest("test", "idle"));
+        TaskView task = raw.nextTask(Duration.ofSeconds(10)).orElseThrow();
+        assertThat(task.privacy().mode()).isEqualTo(PrivacyMode.LOCAL_DP);
+        Path body = dir.resolve("plain.safetensors");
+        Files.write(body, admin.download(task.globalAdapter().downloadPath()));
+        UpdateMetadata unclaimed =
+                new UpdateMetadata(5, task.globalAdapter().sha256(), UpdateCodec.F32, 0, Map.of(), 1);
+        assertThatThrownBy(() -> raw.upload(task.uploadPath(), body, unclaimed))
+                .isInstanceOfSatisfying(ServerException.class, e -> {
+                    assertThat(e.status()).isEqualTo(422);
+                    assertThat(e.problemType()).isEqualTo("local-dp-required");
+                });
+
+        // The agent clips and noises its delta and says so; the round completes.
+        AgentRunner.Result result =
+                runFor(agent(home, dataFile("dp", "{\"text\":\"x\"}\n"), NUDGE).build(), Duration.ofSeconds(60));
+        assertThat(result.reason()).isEqualTo(AgentRunner.StopReason.FEDERATION_ENDED);
+        RecordingProxy.Captured upload = proxy.captured.stream()
+                .filter(c -> c.method().equals("PUT"))
+                .reduce((a, b) -> b)
+                .orElseThrow();
+        assertThat(upload.headers().get(UpdateMetadata.HEADER).get(0))
+                .contains("\"localDp\":{\"clipNorm\":0.5,\"noiseMultiplier\":0.8}");
+        assertThat(admin.rounds(federation))
+                .singleElement()
+                .satisfies(round -> assertThat(round.status()).isEqualTo(RoundStatus.COMPLETED));
     }
 
     @Test
