@@ -7,14 +7,18 @@ import io.fedtune.agent.Agents;
 import io.fedtune.agent.RoundEvent;
 import io.fedtune.agent.home.AgentHome;
 import io.fedtune.agent.home.Credentials;
+import io.fedtune.agent.train.DeviceChoice;
 import io.fedtune.agent.train.LocalTrainer;
 import io.fedtune.agent.train.LocalTrainingResult;
+import io.fedtune.agent.train.TrainerSettings;
+import io.fedtune.protocol.api.Architecture;
 import io.fedtune.protocol.api.BaseModelSpec;
 import io.fedtune.protocol.api.ClientRoundView;
 import io.fedtune.protocol.api.ClientSelection;
 import io.fedtune.protocol.api.FailurePolicy;
 import io.fedtune.protocol.api.FederationConfig;
 import io.fedtune.protocol.api.LoraMode;
+import io.fedtune.protocol.api.ModelDims;
 import io.fedtune.protocol.api.PeftMethod;
 import io.fedtune.protocol.api.PeftSpec;
 import io.fedtune.protocol.api.RoundPolicy;
@@ -22,13 +26,32 @@ import io.fedtune.protocol.api.RoundStatus;
 import io.fedtune.protocol.api.StrategySpec;
 import io.fedtune.protocol.api.TargetModule;
 import io.fedtune.protocol.api.TrainingSpec;
+import io.fedtune.protocol.codec.UpdateCodecs;
 import io.fedtune.protocol.safetensors.FloatTensor;
 import io.fedtune.testsupport.TestDatabase;
 import io.fedtune.testsupport.TestDatabases;
+import io.fedtune.trainer.data.DataOptions;
+import io.fedtune.trainer.data.JsonlDataset;
+import io.fedtune.trainer.data.TextExample;
+import io.fedtune.trainer.data.TokenizedExample;
+import io.fedtune.trainer.eval.Evaluator;
+import io.fedtune.trainer.model.LoadOptions;
+import io.fedtune.trainer.model.PretrainedModel;
+import io.fedtune.trainer.peft.Adapter;
+import io.fedtune.trainer.peft.PeftConfig;
+import io.fedtune.trainer.peft.PeftKind;
+import io.fedtune.trainer.text.TextTokenizer;
+import io.fedtune.trainer.tiny.SyntheticCorpora;
+import io.fedtune.trainer.tiny.SyntheticCorpora.ClientCorpus;
+import io.fedtune.trainer.tiny.TinyModelSpec;
+import io.fedtune.trainer.tiny.TinyModels;
+import java.io.ByteArrayInputStream;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -43,6 +66,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
 
 /**
  * Agents against the real platform: the aggregator and the registry in-process on real PostgreSQL, every agent
@@ -60,8 +84,12 @@ class FederatedTrainingTests {
     RecordingProxy proxy;
     final ExecutorService agents = Executors.newCachedThreadPool();
 
+    static Path model;
+
     @BeforeAll
     static void platform(@TempDir Path home) {
+        System.setProperty("ai.djl.offline", "true");
+        model = TinyModels.write(home.resolve("tiny-llama"), TinyModelSpec.llama());
         database = TestDatabases.create();
         platform = Platform.start(
                 new Platform.Options(home, 0, 0, 0, 0, database.jdbcUrl(), database.username(), database.password()),
@@ -157,6 +185,125 @@ class FederatedTrainingTests {
             return result.get(limit.toMillis(), TimeUnit.MILLISECONDS);
         } finally {
             runner.stop();
+        }
+    }
+
+    /** The tiny Llama's adapter: q_proj and v_proj of both layers at rank 4. */
+    static FederationConfig loraFederation(String name, int clients, int rounds, int maxSteps) {
+        TinyModelSpec tiny = TinyModelSpec.llama();
+        return new FederationConfig(
+                name + "-" + UUID.randomUUID().toString().substring(0, 8),
+                null,
+                new BaseModelSpec(
+                        "tiny-llama",
+                        new ModelDims(
+                                Architecture.LLAMA,
+                                tiny.hidden(),
+                                tiny.intermediate(),
+                                tiny.layers(),
+                                tiny.heads(),
+                                tiny.kvHeads(),
+                                null)),
+                new PeftSpec(PeftMethod.LORA, 4, 8, 0, false, List.of("q_proj", "v_proj"), null, 0),
+                new TrainingSpec(1, maxSteps, 4, 1e-2, 0, 64, 0, 1.0),
+                StrategySpec.fedAvg(LoraMode.FEDIT),
+                new ClientSelection(clients, 1.0, clients),
+                new RoundPolicy(rounds, Duration.ofMinutes(3), FailurePolicy.FAIL_FEDERATION, 1),
+                null,
+                null,
+                null,
+                17);
+    }
+
+    AgentRunner.Builder trainingAgent(Path home, Path data) {
+        return Agents.runner(home)
+                .setDataFile(data)
+                .setModelDir(model)
+                .optTrainerSettings(new TrainerSettings(DeviceChoice.CPU, 0, 2, 0.1, 0))
+                .optPollWait(Duration.ofSeconds(2))
+                .optHeartbeatInterval(Duration.ofSeconds(2))
+                .optBackoff(Duration.ofMillis(100), Duration.ofSeconds(1));
+    }
+
+    @Test
+    void threeAgentsWithDifferentDataTrainThreeRoundsOfFedAvgAndNoTrainingTextLeaves() throws Exception {
+        UUID federation = admin.createAndStart(loraFederation("fedavg", 3, 3, 8));
+        List<ClientCorpus> corpora = SyntheticCorpora.write(dir.resolve("data"), 3, 40, 21);
+        List<ClientCorpus> holdouts = SyntheticCorpora.write(dir.resolve("holdout"), 3, 8, 22);
+        List<Future<AgentRunner.Result>> results = new ArrayList<>();
+        for (ClientCorpus corpus : corpora) {
+            Path home = enroll(federation, corpus.name());
+            results.add(agents.submit(trainingAgent(home, corpus.file()).build()::run));
+        }
+        for (Future<AgentRunner.Result> result : results) {
+            AgentRunner.Result finished = result.get(150, TimeUnit.SECONDS);
+            assertThat(finished.reason()).isEqualTo(AgentRunner.StopReason.FEDERATION_ENDED);
+            assertThat(finished.rounds())
+                    .extracting(RoundEvent::outcome)
+                    .containsExactly(
+                            RoundEvent.Outcome.UPLOADED, RoundEvent.Outcome.UPLOADED, RoundEvent.Outcome.UPLOADED);
+            assertThat(finished.rounds())
+                    .allSatisfy(event -> assertThat(event.trainLoss()).isFinite());
+        }
+
+        assertThat(admin.federationStatus(federation)).isEqualTo("COMPLETED");
+        assertThat(admin.rounds(federation)).hasSize(3).allSatisfy(round -> {
+            assertThat(round.status()).isEqualTo(RoundStatus.COMPLETED);
+            assertThat(round.submitted()).isEqualTo(3);
+        });
+
+        // The global adapter's loss on every client's holdout, together, falls round after round.
+        List<TokenizedExample> union = new ArrayList<>();
+        double[] losses = new double[4];
+        try (PretrainedModel loaded = PretrainedModel.load(model, LoadOptions.defaults())) {
+            TextTokenizer tokenizer = loaded.tokenizer().orElseThrow();
+            for (ClientCorpus holdout : holdouts) {
+                union.addAll(JsonlDataset.tokenize(
+                        JsonlDataset.read(holdout.file(), DataOptions.defaults())
+                                .examples(),
+                        tokenizer,
+                        64));
+            }
+            PeftConfig peft = new PeftConfig(PeftKind.LORA, 4, 8, 0, false, List.of("q_proj", "v_proj"), 0, null, 0);
+            for (JsonNode version : admin.adapters(federation)) {
+                int number = version.get("version").asInt();
+                Map<String, FloatTensor> tensors = UpdateCodecs.decode(new ByteArrayInputStream(
+                        admin.download(version.get("downloadPath").asString())));
+                losses[number] = Evaluator.evaluate(loaded, new Adapter(peft, tensors), union, 8)
+                        .loss();
+            }
+        }
+        assertThat(losses[1])
+                .as("holdout losses by version %s", Arrays.toString(losses))
+                .isLessThan(losses[0]);
+        assertThat(losses[2])
+                .as("holdout losses by version %s", Arrays.toString(losses))
+                .isLessThan(losses[1]);
+        assertThat(losses[3])
+                .as("holdout losses by version %s", Arrays.toString(losses))
+                .isLessThan(losses[2]);
+
+        // Nothing an agent sent contains any of its training text.
+        List<String> texts = new ArrayList<>();
+        for (ClientCorpus corpus : corpora) {
+            for (TextExample example :
+                    JsonlDataset.read(corpus.file(), DataOptions.defaults()).examples()) {
+                for (String part : new String[] {example.prompt(), example.response()}) {
+                    if (part != null && part.strip().length() >= 12) {
+                        texts.add(part.strip());
+                    }
+                }
+            }
+        }
+        assertThat(texts).hasSizeGreaterThan(100);
+        assertThat(proxy.captured).hasSizeGreaterThan(20);
+        assertThat(proxy.captured.stream().filter(c -> c.method().equals("PUT")))
+                .hasSize(9);
+        for (RecordingProxy.Captured request : proxy.captured) {
+            String sent = request.asText();
+            for (String text : texts) {
+                assertThat(sent).as("%s %s", request.method(), request.path()).doesNotContain(text);
+            }
         }
     }
 

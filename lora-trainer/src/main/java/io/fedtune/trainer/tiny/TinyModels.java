@@ -123,16 +123,18 @@ public final class TinyModels {
         return json(t);
     }
 
-    /** Random weights: N(0, 0.02) matrices (embeddings and output N(0, 0.2), so logits span a useful range), norms 1 + N(0, 0.1), biases N(0, 0.02), in Hugging Face names and layout. */
+    /** Random weights: N(0, 0.02) matrices (embeddings and output N(0, 1.6/√hidden), so a LoRA can move the logits over a useful range), norms 1 + N(0, 0.1), biases N(0, 0.02), in Hugging Face names and layout. */
     static SafetensorsWriter weights(TinyModelSpec s) {
         SafetensorsWriter w = new SafetensorsWriter().metadata("format", "pt");
         SplittableRandom random = new SplittableRandom(s.seed());
         DType dt = s.storedAs();
         int h = s.hidden();
+        double outputStd = 1.6 / Math.sqrt(h);
         int inter = s.intermediate();
         if (s.architecture() == Architecture.GPT2) {
             String p = "transformer.";
-            w.addFloats(p + "wte.weight", dt, new long[] {s.vocabSize(), h}, normal(random, s.vocabSize() * h, 0.2));
+            w.addFloats(
+                    p + "wte.weight", dt, new long[] {s.vocabSize(), h}, normal(random, s.vocabSize() * h, outputStd));
             w.addFloats(
                     p + "wpe.weight", dt, new long[] {s.maxPositions(), h}, normal(random, s.maxPositions() * h, 0.01));
             for (int l = 0; l < s.layers(); l++) {
@@ -154,7 +156,10 @@ public final class TinyModels {
             w.addFloats(p + "ln_f.bias", dt, new long[] {h}, normal(random, h, 0.02));
             if (!s.tieEmbeddings()) {
                 w.addFloats(
-                        "lm_head.weight", dt, new long[] {s.vocabSize(), h}, normal(random, s.vocabSize() * h, 0.2));
+                        "lm_head.weight",
+                        dt,
+                        new long[] {s.vocabSize(), h},
+                        normal(random, s.vocabSize() * h, outputStd));
             }
             return w;
         }
@@ -164,7 +169,10 @@ public final class TinyModels {
         boolean qkvBias = s.attentionBias() || s.architecture() == Architecture.QWEN2;
         boolean oBias = s.attentionBias() && s.architecture() != Architecture.QWEN2;
         w.addFloats(
-                "model.embed_tokens.weight", dt, new long[] {s.vocabSize(), h}, normal(random, s.vocabSize() * h, 0.2));
+                "model.embed_tokens.weight",
+                dt,
+                new long[] {s.vocabSize(), h},
+                normal(random, s.vocabSize() * h, outputStd));
         for (int l = 0; l < s.layers(); l++) {
             String p = "model.layers." + l + ".";
             w.addFloats(p + "input_layernorm.weight", dt, new long[] {h}, around(random, h, 1.0, 0.1));
@@ -187,7 +195,8 @@ public final class TinyModels {
         }
         w.addFloats("model.norm.weight", dt, new long[] {h}, around(random, h, 1.0, 0.1));
         if (!s.tieEmbeddings()) {
-            w.addFloats("lm_head.weight", dt, new long[] {s.vocabSize(), h}, normal(random, s.vocabSize() * h, 0.2));
+            w.addFloats(
+                    "lm_head.weight", dt, new long[] {s.vocabSize(), h}, normal(random, s.vocabSize() * h, outputStd));
         }
         return w;
     }
