@@ -17,10 +17,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code generate}: text (or token ids) from a model, with or without an adapter. */
-@Command(
-        name = "generate",
-        mixinStandardHelpOptions = true,
-        description = "Generate a continuation of a prompt, optionally through a trained adapter.")
+@Command(name = "generate", description = "Generate a continuation of a prompt, optionally through a trained adapter.")
 public final class GenerateCommand extends OfflineCommand {
 
     @Option(names = "--model", required = true, paramLabel = "DIR", description = "Hugging Face model directory.")

@@ -75,7 +75,7 @@ final class Demo {
             try (Platform platform = Platform.start(
                     Platform.Options.ephemeral(home.resolve("platform")),
                     "--fedtune.security.bootstrap-admin.secret=" + adminSecret,
-                    "--logging.level.root=WARN",
+                    "--logging.level.root=" + (options.verbose() ? "INFO" : "ERROR"),
                     "--fedtune.aggregator.tick-interval=PT0.2S",
                     "--fedtune.aggregator.long-poll-check-interval=PT0.1S")) {
                 say("  gateway " + platform.gatewayUrl() + " (every call below goes through it)");

@@ -148,6 +148,72 @@ class PretrainedModelTests {
         }
     }
 
+    @Test
+    void loadsAShardedCheckpointThroughItsIndex() throws Exception {
+        Path dir = TinyModels.write(tmp.resolve("sharded"), TinyModelSpec.gpt2());
+        float[][] whole;
+        try (PretrainedModel model = PretrainedModel.load(dir, LoadOptions.defaults())) {
+            whole = model.logits(new int[] {1, 2, 3});
+        }
+        Path single = dir.resolve("model.safetensors");
+        SafetensorsWriter first = new SafetensorsWriter();
+        SafetensorsWriter second = new SafetensorsWriter();
+        StringBuilder map = new StringBuilder();
+        try (SafetensorsFile in = SafetensorsFile.open(single)) {
+            int i = 0;
+            for (TensorInfo t : in.tensors()) {
+                String shard = i++ % 2 == 0 ? "model-00001-of-00002.safetensors" : "model-00002-of-00002.safetensors";
+                (shard.startsWith("model-00001") ? first : second)
+                        .addFloats(t.name(), DType.F32, t.shape(), in.readFloats(t));
+                map.append(map.length() == 0 ? "" : ",")
+                        .append('"')
+                        .append(t.name())
+                        .append("\":\"")
+                        .append(shard)
+                        .append('"');
+            }
+        }
+        first.writeTo(dir.resolve("model-00001-of-00002.safetensors"));
+        second.writeTo(dir.resolve("model-00002-of-00002.safetensors"));
+        Files.writeString(
+                dir.resolve("model.safetensors.index.json"), "{\"metadata\":{},\"weight_map\":{" + map + "}}");
+        Files.delete(single);
+        try (PretrainedModel model = PretrainedModel.load(dir, LoadOptions.defaults())) {
+            assertThat(model.logits(new int[] {1, 2, 3})).isEqualTo(whole);
+        }
+        Files.delete(dir.resolve("model-00002-of-00002.safetensors"));
+        assertThatThrownBy(() -> PretrainedModel.load(dir, LoadOptions.defaults()))
+                .isInstanceOf(ModelLoadException.class)
+                .hasMessageContaining("model-00002-of-00002.safetensors");
+    }
+
+    @Test
+    void cachedDecodingWithLoraAndPromptTuningMatchesTheFullForward() {
+        Path dir = TinyModels.write(tmp.resolve("peft"), TinyModelSpec.llama());
+        int[] ids = {3, 17, 42, 99, 7};
+        try (PretrainedModel model = PretrainedModel.load(dir, LoadOptions.defaults())) {
+            for (io.fedtune.trainer.peft.PeftConfig config : java.util.List.of(
+                    io.fedtune.trainer.peft.PeftConfig.lora(2, 4, java.util.List.of("q_proj", "v_proj", "down_proj")),
+                    io.fedtune.trainer.peft.PeftConfig.promptTuning(3, null, 5))) {
+                try (io.fedtune.trainer.peft.PeftState fresh = io.fedtune.trainer.peft.PeftState.create(model, config);
+                        io.fedtune.trainer.peft.PeftState peft = io.fedtune.trainer.peft.PeftState.of(
+                                model, io.fedtune.trainer.peft.AdapterTestSupport.randomised(fresh.toAdapter()));
+                        NDManager m = model.manager().newSubManager();
+                        KvCache cache = model.newCache()) {
+                    float[] full = model.forward(m.create(ids, new Shape(1, 5)), null, peft)
+                            .toFloatArray();
+                    model.forward(m.create(new int[] {3, 17, 42, 99}, new Shape(1, 4)), cache, peft);
+                    float[] last = model.forward(m.create(new int[] {7}, new Shape(1, 1)), cache, peft)
+                            .toFloatArray();
+                    int v = model.config().vocabSize();
+                    for (int i = 0; i < v; i++) {
+                        assertThat(last[i]).isCloseTo(full[4 * v + i], org.assertj.core.data.Offset.offset(1e-5f));
+                    }
+                }
+            }
+        }
+    }
+
     /** Rewrites model.safetensors without {@code name}, or with it replaced by zeros of {@code newShape}. */
     private static void rewriteWithout(Path dir, String name, long[] newShape) throws Exception {
         Path file = dir.resolve("model.safetensors");
