@@ -18,6 +18,7 @@ import io.fedtune.protocol.api.Architecture;
 import io.fedtune.protocol.api.BaseModelSpec;
 import io.fedtune.protocol.api.ClientRoundView;
 import io.fedtune.protocol.api.ClientSelection;
+import io.fedtune.protocol.api.CodecSpec;
 import io.fedtune.protocol.api.FailurePolicy;
 import io.fedtune.protocol.api.FederationConfig;
 import io.fedtune.protocol.api.HeartbeatRequest;
@@ -471,6 +472,42 @@ class FederatedTrainingTests {
         assertThat(admin.rounds(federation))
                 .singleElement()
                 .satisfies(round -> assertThat(round.status()).isEqualTo(RoundStatus.COMPLETED));
+    }
+
+    @Test
+    void topKUpdatesAreTakenRoundAfterRoundWithTheResidualKeptOnTheAgent() throws Exception {
+        FederationConfig plain = smallFederation("topk");
+        FederationConfig config = new FederationConfig(
+                plain.name(),
+                null,
+                plain.baseModel(),
+                plain.peft(),
+                plain.training(),
+                plain.strategy(),
+                plain.clients(),
+                new RoundPolicy(2, Duration.ofMinutes(2), FailurePolicy.FAIL_FEDERATION, 1),
+                null,
+                new CodecSpec(UpdateCodec.TOPK, 0.25),
+                null,
+                plain.seed());
+        UUID federation = admin.createAndStart(config);
+        Path home = enroll(federation, "site-topk");
+
+        AgentRunner.Result result = runFor(
+                agent(home, dataFile("topk", "{\"text\":\"x\"}\n"), NUDGE).build(), Duration.ofSeconds(60));
+
+        assertThat(result.reason()).isEqualTo(AgentRunner.StopReason.FEDERATION_ENDED);
+        assertThat(result.rounds()).extracting(RoundEvent::outcome).containsOnly(RoundEvent.Outcome.UPLOADED);
+        assertThat(admin.rounds(federation))
+                .hasSize(2)
+                .allSatisfy(round -> assertThat(round.status()).isEqualTo(RoundStatus.COMPLETED));
+        assertThat(home.resolve("residual").resolve(federation + ".safetensors"))
+                .isRegularFile();
+        assertThat(proxy.captured.stream().filter(c -> c.method().equals("PUT")))
+                .hasSize(2)
+                .allSatisfy(upload -> assertThat(upload.asText())
+                        .contains("\"fedtune.codec\":\"topk\"")
+                        .contains(".__indices"));
     }
 
     @Test

@@ -169,6 +169,25 @@ class InspectLogitsGenerateTests {
     }
 
     @Test
+    void generatedTextIsPrintedAsItComesAndEqualsTheWholeDecode() {
+        try (PretrainedModel model = PretrainedModel.load(gpt2, LoadOptions.defaults())) {
+            var tokenizer = model.tokenizer().orElseThrow();
+            int[] prompt = tokenizer.encode("hello world");
+            int[] tokens = io.fedtune.trainer.generate.Generator.generate(
+                    model, null, prompt, io.fedtune.trainer.generate.GenerationConfig.greedy(12));
+            StringWriter printed = new StringWriter();
+            GenerateCommand.TextStream stream = new GenerateCommand.TextStream(tokenizer, new PrintWriter(printed));
+
+            for (int token : tokens) {
+                stream.add(token);
+            }
+            stream.finish();
+
+            assertThat(printed.toString()).isEqualTo(tokenizer.decode(tokens) + System.lineSeparator());
+        }
+    }
+
+    @Test
     void generateRejectsASettingOutOfRangeAndAMissingAdapter() {
         OfflineCli badTopP =
                 OfflineCli.run("generate", "--model", llama.toString(), "--prompt-ids", "1", "--top-p", "0");

@@ -90,7 +90,7 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(
             names = "--data",
             paramLabel = "DIR",
-            description = "Your own data: one JSON Lines file per client ({\"text\"}, Alpaca or chat messages); 20% of"
+            description = "Your own data: one JSON Lines file per client ({\"text\"}, Alpaca or chat messages); 20%% of"
                     + " each is held out.")
     Path data;
 

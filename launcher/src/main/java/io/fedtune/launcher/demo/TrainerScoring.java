@@ -1,5 +1,8 @@
 package io.fedtune.launcher.demo;
 
+import io.fedtune.protocol.safetensors.FloatTensor;
+import io.fedtune.protocol.safetensors.SafetensorsFile;
+import io.fedtune.protocol.safetensors.TensorInfo;
 import io.fedtune.trainer.data.DataFormatException;
 import io.fedtune.trainer.data.DataOptions;
 import io.fedtune.trainer.data.JsonlDataset;
@@ -8,6 +11,7 @@ import io.fedtune.trainer.eval.Evaluator;
 import io.fedtune.trainer.model.LoadOptions;
 import io.fedtune.trainer.model.PretrainedModel;
 import io.fedtune.trainer.peft.Adapter;
+import io.fedtune.trainer.peft.PeftConfig;
 import io.fedtune.trainer.text.TextTokenizer;
 import io.fedtune.trainer.tiny.TinyModelSpec;
 import io.fedtune.trainer.tiny.TinyModels;
@@ -16,9 +20,14 @@ import io.fedtune.trainer.train.Schedule;
 import io.fedtune.trainer.train.TrainingConfig;
 import io.fedtune.trainer.train.TrainingJob;
 import io.fedtune.trainer.train.TrainingResult;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The demo's measurements with lora-trainer: the base model loaded once, every client's holdout tokenized as the
@@ -33,9 +42,15 @@ final class TrainerScoring implements DemoScoring {
     private final TextTokenizer tokenizer;
     private final List<TokenizedExample> unionHoldout;
     private final String baseModelName;
+    private final PeftConfig peft;
 
     private TrainerScoring(
-            PretrainedModel model, TextTokenizer tokenizer, List<TokenizedExample> unionHoldout, String name) {
+            PretrainedModel model,
+            TextTokenizer tokenizer,
+            List<TokenizedExample> unionHoldout,
+            String name,
+            PeftConfig peft) {
+        this.peft = peft;
         this.model = model;
         this.tokenizer = tokenizer;
         this.unionHoldout = unionHoldout;
@@ -67,7 +82,8 @@ final class TrainerScoring implements DemoScoring {
                             model,
                             tokenizer,
                             List.copyOf(union),
-                            modelDirectory.getFileName().toString());
+                            modelDirectory.getFileName().toString(),
+                            PeftConfig.lora(plan.rank(), plan.alpha(), plan.targetModules()));
                 } catch (RuntimeException e) {
                     model.close();
                     throw e;
@@ -77,14 +93,30 @@ final class TrainerScoring implements DemoScoring {
     }
 
     @Override
-    public double unionHoldoutLoss(Path adapterDirectory) {
-        return Evaluator.evaluate(model, Adapter.read(adapterDirectory), unionHoldout, EVAL_BATCH)
+    public double unionHoldoutLoss(Path adapter) {
+        return Evaluator.evaluate(model, adapter(adapter), unionHoldout, EVAL_BATCH)
                 .loss();
+    }
+
+    /** A PEFT directory as it is; a bare safetensors file with the federation's LoRA config. */
+    private Adapter adapter(Path path) {
+        if (Files.isDirectory(path)) {
+            return Adapter.read(path);
+        }
+        Map<String, FloatTensor> tensors = new TreeMap<>();
+        try (SafetensorsFile file = SafetensorsFile.open(path)) {
+            for (TensorInfo info : file.tensors()) {
+                tensors.put(info.name(), new FloatTensor(info.shape(), file.readFloats(info)));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot read the adapter " + path, e);
+        }
+        return new Adapter(peft, tensors);
     }
 
     @Override
     public Path trainLocalOnly(DemoClient client, Path initialAdapter, DemoPlan plan, Path outputDirectory) {
-        Adapter initial = Adapter.read(initialAdapter);
+        Adapter initial = adapter(initialAdapter);
         TrainingConfig config = new TrainingConfig(
                 1,
                 plan.totalSteps(),

@@ -43,6 +43,7 @@ class DemoEndToEndTests {
                 "--summary",
                 summaryFile.toString());
 
+        System.out.println(out); // the table, in the test report
         assertThat(status).as(out + "\n" + err).isZero();
         JsonNode summary = JsonMapper.builder().build().readTree(summaryFile.toFile());
         JsonNode rounds = summary.get("rounds");

@@ -94,6 +94,57 @@ class PretrainedModelTests {
     }
 
     @Test
+    void gpt2KeysLoadWithOrWithoutTheTransformerPrefix() throws Exception {
+        Path dir = TinyModels.write(tmp.resolve("gpt2"), TinyModelSpec.gpt2().withStoredAs(DType.F16));
+        float[][] prefixed;
+        try (PretrainedModel model = PretrainedModel.load(dir, LoadOptions.defaults())) {
+            assertThat(model.storedAs()).isEqualTo(DType.F16);
+            assertThat(model.loraEligibleModules()).containsExactly("c_attn", "c_proj", "c_fc");
+            prefixed = model.logits(new int[] {10, 20, 30});
+        }
+        Path file = dir.resolve("model.safetensors");
+        SafetensorsWriter writer = new SafetensorsWriter();
+        try (SafetensorsFile in = SafetensorsFile.open(file)) {
+            for (TensorInfo t : in.tensors()) {
+                writer.addFloats(t.name().replaceFirst("^transformer\\.", ""), DType.F16, t.shape(), in.readFloats(t));
+            }
+        }
+        writer.writeTo(file);
+        try (SafetensorsFile in = SafetensorsFile.open(file)) {
+            assertThat(in.tensors()).noneMatch(t -> t.name().startsWith("transformer."));
+        }
+        try (PretrainedModel model = PretrainedModel.load(dir, LoadOptions.defaults())) {
+            assertThat(model.logits(new int[] {10, 20, 30})).isEqualTo(prefixed);
+            assertThat(model.modulePaths()).contains("transformer.h.1.mlp.c_fc");
+        }
+    }
+
+    @Test
+    void missingAndCorruptFilesAreErrorsNamingTheFile() throws Exception {
+        Path dir = TinyModels.write(tmp.resolve("corrupt"), TinyModelSpec.llama());
+        Path weights = dir.resolve("model.safetensors");
+        byte[] bytes = Files.readAllBytes(weights);
+        Files.write(weights, java.util.Arrays.copyOf(bytes, bytes.length / 2));
+        assertThatThrownBy(() -> PretrainedModel.load(dir, LoadOptions.defaults()))
+                .isInstanceOf(ModelLoadException.class)
+                .hasMessageContaining("model.safetensors")
+                .hasMessageContaining("corrupt");
+        Files.delete(weights);
+        assertThatThrownBy(() -> PretrainedModel.load(dir, LoadOptions.defaults()))
+                .isInstanceOf(ModelLoadException.class)
+                .hasMessageContaining("no model.safetensors");
+        Files.writeString(dir.resolve("config.json"), "{\"architectures\": [\"LlamaForCausalLM\"], \"hidden_size\": ");
+        assertThatThrownBy(() -> PretrainedModel.load(dir, LoadOptions.defaults()))
+                .isInstanceOf(ModelLoadException.class)
+                .hasMessageContaining("config.json")
+                .hasMessageContaining("malformed JSON");
+        Files.delete(dir.resolve("config.json"));
+        assertThatThrownBy(() -> PretrainedModel.load(dir, LoadOptions.defaults()))
+                .isInstanceOf(ModelLoadException.class)
+                .hasMessageContaining("config.json: no such file");
+    }
+
+    @Test
     void anUnsupportedArchitectureIsNamed() throws Exception {
         Path dir = TinyModels.write(tmp.resolve("m"), TinyModelSpec.llama());
         Path config = dir.resolve("config.json");
