@@ -2,6 +2,7 @@ package io.fedtune.launcher;
 
 import io.fedtune.agent.AgentCli;
 import io.fedtune.launcher.demo.DemoCommand;
+import io.fedtune.launcher.demo.TinyModelCommand;
 import io.fedtune.protocol.FedtuneVersion;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -13,7 +14,13 @@ import picocli.CommandLine.Command;
         versionProvider = Fedtune.Version.class,
         description = "Federated fine-tuning of large language models: LoRA adapters trained where the data lives.",
         commandListHeading = "%nCommands:%n",
-        subcommands = {UpCommand.class, DemoCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {
+            UpCommand.class,
+            DemoCommand.class,
+            TinyModelCommand.class,
+            BenchCommand.class,
+            CommandLine.HelpCommand.class
+        })
 public final class Fedtune {
 
     /** The full command line, with the agent's commands under {@code agent}. */

@@ -4,7 +4,10 @@ import io.fedtune.trainer.bench.BenchConfig;
 import io.fedtune.trainer.bench.BenchResult;
 import io.fedtune.trainer.bench.ThroughputBench;
 import java.io.PrintWriter;
+import java.lang.management.ManagementFactory;
 import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -15,7 +18,6 @@ import picocli.CommandLine.Option;
  */
 @Command(
         name = "bench",
-        mixinStandardHelpOptions = true,
         description =
                 "Measure LoRA training throughput on a generated Llama-style model; the last line is 'tokens/s: N'.")
 public final class BenchCommand extends OfflineCommand {
@@ -56,6 +58,8 @@ public final class BenchCommand extends OfflineCommand {
     @Option(names = "--warmup", defaultValue = "2", description = "Unmeasured steps first. Default: ${DEFAULT-VALUE}.")
     int warmup;
 
+    private static final Pattern STEP = Pattern.compile("step (\\d+)/\\d+");
+
     @Override
     int run() {
         BenchConfig config = new BenchConfig(
@@ -88,7 +92,18 @@ public final class BenchCommand extends OfflineCommand {
                 2 * config.loraRank(),
                 config.threads());
         out.flush();
+        int total = config.warmupSteps() + config.steps();
+        long[] cpuNanos = {-1, -1};
         BenchResult result = ThroughputBench.run(config, line -> {
+            Matcher step = STEP.matcher(line);
+            if (step.lookingAt()) {
+                int done = Integer.parseInt(step.group(1));
+                if (done == config.warmupSteps()) {
+                    cpuNanos[0] = processCpuNanos();
+                } else if (done == total) {
+                    cpuNanos[1] = processCpuNanos();
+                }
+            }
             out.println(line);
             out.flush();
         });
@@ -100,8 +115,23 @@ public final class BenchCommand extends OfflineCommand {
                 result.achievedGflops(),
                 result.matmulPeakGflops(),
                 100 * result.utilisation());
+        if (cpuNanos[0] >= 0 && cpuNanos[1] > cpuNanos[0]) {
+            double cpuSeconds = (cpuNanos[1] - cpuNanos[0]) / 1e9;
+            out.printf(
+                    Locale.ROOT,
+                    "CPU-s/step: %.3f, tokens per CPU-second: %.1f (the figure to compare on a loaded machine)%n",
+                    cpuSeconds / config.steps(),
+                    (double) config.batch() * config.seq() * config.steps() / cpuSeconds);
+        }
         out.printf(Locale.ROOT, "tokens/s: %.1f%n", result.tokensPerSecond());
         out.flush();
         return 0;
+    }
+
+    /** CPU time of the whole process (every libtorch thread), or -1 where the JVM does not tell. */
+    private static long processCpuNanos() {
+        return ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
+                ? os.getProcessCpuTime()
+                : -1;
     }
 }

@@ -16,7 +16,6 @@ import picocli.CommandLine.Option;
 /** {@code eval}: loss and perplexity of a model, with or without an adapter, on a JSONL file. */
 @Command(
         name = "eval",
-        mixinStandardHelpOptions = true,
         description = "Loss and perplexity on the response tokens of a JSONL file, optionally through an adapter.")
 public final class EvalCommand extends OfflineCommand {
 

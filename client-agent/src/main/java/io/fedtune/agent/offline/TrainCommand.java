@@ -13,6 +13,7 @@ import io.fedtune.trainer.text.TextTokenizer;
 import io.fedtune.trainer.train.FineTuner;
 import io.fedtune.trainer.train.Schedule;
 import io.fedtune.trainer.train.TrainingConfig;
+import io.fedtune.trainer.train.TrainingControl;
 import io.fedtune.trainer.train.TrainingJob;
 import io.fedtune.trainer.train.TrainingResult;
 import java.io.IOException;
@@ -29,7 +30,6 @@ import picocli.CommandLine.Option;
 /** {@code train}: a local fine-tune of a model on a JSONL file, written as a PEFT adapter directory. */
 @Command(
         name = "train",
-        mixinStandardHelpOptions = true,
         description =
                 "Fine-tune a model locally with LoRA, FFA-LoRA or prompt tuning; writes a PEFT adapter directory.")
 public final class TrainCommand extends OfflineCommand {
@@ -149,18 +149,26 @@ public final class TrainCommand extends OfflineCommand {
                     loaded.config().architecture().className());
             console.flush();
             ProgressBar bar = new ProgressBar(console, ProgressBar.onTerminal());
+            TrainingControl control = new TrainingControl();
             TrainingJob.Builder job = TrainingJob.builder()
                     .setModel(loaded)
                     .setPeft(peft)
                     .setTrainData(train)
                     .optConfig(config)
+                    .optControl(control)
                     .optListener(p -> bar.update(p.step(), p.totalSteps(), p.loss(), p.tokensPerSecond(), p.eta()));
             if (!heldOut.isEmpty()) {
                 job.optHoldoutData(heldOut);
             }
-            TrainingResult result = FineTuner.train(job.build());
+            TrainingResult result;
+            try (StopOnInterrupt interrupt = new StopOnInterrupt(control::requestStop)) {
+                result = FineTuner.train(job.build());
+            }
             bar.finish();
             result.adapter().write(out, model.toAbsolutePath().toString());
+            if (result.interrupted()) {
+                console.printf(Locale.ROOT, "interrupted: stopped after step %d%n", result.steps());
+            }
             console.printf(
                     Locale.ROOT,
                     "%d steps, %,d tokens, loss %.4f -> %.4f%s%n",

@@ -61,9 +61,9 @@ class TrainEvalTests {
                 "--targets",
                 "q_proj,v_proj,o_proj,up_proj,down_proj",
                 "--steps",
-                "30",
+                "12",
                 "--lr",
-                "1e-2",
+                "3e-2",
                 "--batch",
                 "4",
                 "--max-length",
@@ -80,7 +80,7 @@ class TrainEvalTests {
         assertThat(train.out())
                 .contains("LoRA r=8")
                 .contains("on 13 examples (3 held out)")
-                .contains("30 steps");
+                .contains("12 steps");
         assertThat(train.lastLine()).isEqualTo("adapter written to " + out);
         assertThat(out.resolve("adapter_config.json")).exists();
         assertThat(out.resolve("adapter_model.safetensors")).exists();
@@ -168,6 +168,62 @@ class TrainEvalTests {
         assertThat(unknown.exitCode()).isEqualTo(2);
         assertThat(unknown.err()).contains("--targets: c_attn is not a module of this model");
         assertThat(dir.resolve("new")).doesNotExist();
+    }
+
+    @Test
+    void skipsMalformedLinesWhenAskedAndSaysHowMany() throws IOException {
+        Path mixed = dir.resolve("mixed.jsonl");
+        List<String> lines = new ArrayList<>(Files.readAllLines(data));
+        lines.add(3, "{\"prompt\": \"unknown shape\"}");
+        Files.write(mixed, lines);
+
+        OfflineCli run = OfflineCli.run(
+                "train",
+                "--model",
+                llama.toString(),
+                "--data",
+                mixed.toString(),
+                "--skip-malformed",
+                "--steps",
+                "1",
+                "--out",
+                dir.resolve("adapter").toString());
+
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.out()).contains("skipped 1 malformed lines, the first: " + mixed + ":4: unknown shape");
+    }
+
+    @Test
+    void aModelWithoutTokenizerCannotTrainOnText() throws IOException {
+        Path bare = Files.createDirectories(dir.resolve("bare"));
+        Files.copy(llama.resolve("config.json"), bare.resolve("config.json"));
+        Files.copy(llama.resolve("model.safetensors"), bare.resolve("model.safetensors"));
+
+        OfflineCli run = OfflineCli.run(
+                "train",
+                "--model",
+                bare.toString(),
+                "--data",
+                data.toString(),
+                "--out",
+                dir.resolve("a").toString());
+
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.err().strip())
+                .isEqualTo("fedtune-agent train: " + bare
+                        + ": no tokenizer.json; train needs one to turn text into token ids");
+    }
+
+    @Test
+    void helpListsTheOptions() {
+        OfflineCli run = OfflineCli.run("train", "--help");
+
+        assertThat(run.exitCode()).isZero();
+        assertThat(run.out())
+                .contains("--model=DIR")
+                .contains("--method")
+                .contains("--targets")
+                .contains("--help");
     }
 
     @Test

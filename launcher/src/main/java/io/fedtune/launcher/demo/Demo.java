@@ -47,6 +47,8 @@ final class Demo {
     private final DemoAgents agents;
     private final DemoScoring.Factory scoring;
     private final PrintWriter out;
+    private final long started = System.nanoTime();
+    private DemoPlan plan;
     private final JsonMapper json =
             JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
 
@@ -58,12 +60,14 @@ final class Demo {
     }
 
     DemoSummary run() {
-        long started = System.nanoTime();
         Path home = options.home().toAbsolutePath();
-        DemoPlan plan = options.plan();
+        plan = options.plan();
 
         Path model = options.model() != null ? options.model().toAbsolutePath() : generateModel(home.resolve("model"));
         ModelDims dims = CheckpointDims.read(model);
+        if (plan.targetModules().isEmpty()) {
+            plan = plan.withTargetModules(CheckpointDims.defaultTargets(dims.architecture()));
+        }
         List<DemoClient> clients = options.data() != null
                 ? DemoData.fromDirectory(options.data(), home.resolve("data"), plan.seed())
                 : DemoData.synthetic(home.resolve("data"), options.clients(), options.examplesPerClient(), plan.seed());
@@ -75,12 +79,12 @@ final class Demo {
             try (Platform platform = Platform.start(
                     Platform.Options.ephemeral(home.resolve("platform")),
                     "--fedtune.security.bootstrap-admin.secret=" + adminSecret,
-                    "--logging.level.root=WARN",
+                    "--logging.level.root=" + (options.verbose() ? "INFO" : "ERROR"),
                     "--fedtune.aggregator.tick-interval=PT0.2S",
                     "--fedtune.aggregator.long-poll-check-interval=PT0.1S")) {
                 say("  gateway " + platform.gatewayUrl() + " (every call below goes through it)");
                 GatewayAdmin admin = new GatewayAdmin(platform.gatewayUrl(), adminSecret, json);
-                return federate(admin, platform, model, dims, clients, scores, home, started);
+                return federate(admin, platform, model, dims, clients, scores, home);
             }
         }
     }
@@ -92,9 +96,7 @@ final class Demo {
             ModelDims dims,
             List<DemoClient> clients,
             DemoScoring scores,
-            Path home,
-            long started) {
-        DemoPlan plan = options.plan();
+            Path home) {
         FederationView federation = admin.createFederation(federationConfig(model, dims, clients.size()));
         UUID id = federation.id();
         say("Created federation " + federation.name() + " (" + id + "): " + plan.rounds() + " rounds, "
@@ -112,7 +114,7 @@ final class Demo {
             say("Started. Rounds as they close:");
             List<DemoSummary.Round> rounds = new ArrayList<>();
             Path adapters = home.resolve("adapters");
-            Path initial = exportWithRetry(admin, id, 0, adapters.resolve("v0"));
+            Path initial = admin.downloadAdapter(id, 0, adapters.resolve("v0.safetensors"));
             double initialLoss = scores.unionHoldoutLoss(initial);
             RoundTable table = new RoundTable(out);
             table.header();
@@ -132,11 +134,17 @@ final class Demo {
                     + " steps each, the same as its share of the federation, on its own data only)…");
             List<DemoSummary.LocalOnly> localOnly = new ArrayList<>();
             for (DemoClient client : clients) {
+                long trainingStarted = System.nanoTime();
                 Path adapter = scores.trainLocalOnly(
                         client, initial, plan, home.resolve("local-only").resolve(client.name()));
                 double loss = scores.unionHoldoutLoss(adapter);
                 localOnly.add(new DemoSummary.LocalOnly(client.name(), plan.totalSteps(), loss));
-                say("  " + client.name() + ": union holdout loss " + RoundTable.loss(loss));
+                say(String.format(
+                        java.util.Locale.ROOT,
+                        "  %-22s union holdout loss %s  (trained in %.1f s)",
+                        client.name(),
+                        RoundTable.loss(loss),
+                        (System.nanoTime() - trainingStarted) / 1e9));
             }
             boolean beats = localOnly.stream().allMatch(l -> federatedLoss < l.holdoutLoss());
             DemoSummary summary = new DemoSummary(
@@ -188,8 +196,8 @@ final class Demo {
                     adapterSizes.put(adapter.version(), adapter.sizeBytes());
                 }
                 int version = round.adapterVersion();
-                Path directory = exportWithRetry(admin, id, version, adapters.resolve("v" + version));
-                double loss = scores.unionHoldoutLoss(directory);
+                Path file = admin.downloadAdapter(id, version, adapters.resolve("v" + version + ".safetensors"));
+                double loss = scores.unionHoldoutLoss(file);
                 long bytesUp =
                         detail.aggregate() == null ? 0 : detail.aggregate().bytesIn();
                 long downloaded = detail.clients().stream()
@@ -219,7 +227,7 @@ final class Demo {
                     throw new DemoException("The federation ended " + view.status() + ": " + view.failureReason()
                             + progress.failures());
                 }
-                if (rounds.size() == options.plan().rounds()) {
+                if (rounds.size() == plan.rounds()) {
                     return view;
                 }
             }
@@ -248,10 +256,7 @@ final class Demo {
     }
 
     private FederationConfig federationConfig(Path model, ModelDims dims, int clients) {
-        DemoPlan plan = options.plan();
-        List<String> targets = plan.targetModules().isEmpty()
-                ? CheckpointDims.defaultTargets(dims.architecture())
-                : plan.targetModules();
+        List<String> targets = plan.targetModules();
         StrategySpec strategy = new StrategySpec(plan.strategy(), LoraMode.FEDIT, 0, 0, 0, 0, 0, 0, 0, 0, 0);
         return new FederationConfig(
                 "demo-" + UUID.randomUUID().toString().substring(0, 8),
@@ -313,7 +318,8 @@ final class Demo {
             losses.computeIfAbsent(round, r -> new ArrayList<>()).add(trainLoss);
             say(String.format(
                     java.util.Locale.ROOT,
-                    "    · round %d: %s trained %d steps (loss %.3f) and uploaded its update",
+                    "    · %5.1f s  round %d: %s trained %d steps (loss %.3f) and uploaded its update",
+                    (System.nanoTime() - started) / 1e9,
                     round,
                     client,
                     steps,

@@ -11,6 +11,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
+import org.springframework.boot.logging.LogLevel;
+import org.springframework.boot.logging.LoggingSystem;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -56,7 +58,7 @@ public final class DemoCommand implements Callable<Integer> {
 
     @Option(
             names = "--steps",
-            defaultValue = "30",
+            defaultValue = "20",
             description = "Local training steps per client per round (default: ${DEFAULT-VALUE}).")
     int steps;
 
@@ -65,7 +67,7 @@ public final class DemoCommand implements Callable<Integer> {
 
     @Option(
             names = "--learning-rate",
-            defaultValue = "0.01",
+            defaultValue = "0.02",
             description = "Local learning rate (default: ${DEFAULT-VALUE}).")
     double learningRate;
 
@@ -88,7 +90,7 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(
             names = "--data",
             paramLabel = "DIR",
-            description = "Your own data: one JSON Lines file per client ({\"text\"}, Alpaca or chat messages); 20% of"
+            description = "Your own data: one JSON Lines file per client ({\"text\"}, Alpaca or chat messages); 20%% of"
                     + " each is held out.")
     Path data;
 
@@ -107,6 +109,9 @@ public final class DemoCommand implements Callable<Integer> {
             description = "Seed of every random choice (default: ${DEFAULT-VALUE}).")
     long seed;
 
+    @Option(names = "--verbose", description = "Show the services' and the trainer's logs (normally only errors).")
+    boolean verbose;
+
     private final DemoAgents agents;
     private final DemoScoring.Factory scoring;
 
@@ -123,6 +128,9 @@ public final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         DemoOptions options = options();
+        if (!verbose) {
+            quietLogs();
+        }
         PrintWriter out = spec.commandLine().getOut();
         try {
             new Demo(options, agents, scoring, out).run();
@@ -162,7 +170,7 @@ public final class DemoCommand implements Callable<Integer> {
         Path demoHome = home != null ? home : temporaryHome();
         DemoPlan plan = new DemoPlan(
                 rounds, steps, batchSize, learningRate, rank, 2.0 * rank, List.of(), 64, strategyName, seed);
-        return new DemoOptions(demoHome.toAbsolutePath(), model, data, summary, clients, examples, plan);
+        return new DemoOptions(demoHome.toAbsolutePath(), model, data, summary, clients, examples, plan, verbose);
     }
 
     private StrategyName strategy(String name) {
@@ -183,6 +191,13 @@ public final class DemoCommand implements Callable<Integer> {
         if (!condition) {
             throw new ParameterException(spec.commandLine(), message);
         }
+    }
+
+    /** The demo's own lines are the output; the services and the engine log only errors unless --verbose. */
+    private static void quietLogs() {
+        LoggingSystem logging = LoggingSystem.get(DemoCommand.class.getClassLoader());
+        logging.beforeInitialize();
+        logging.setLogLevel(LoggingSystem.ROOT_LOGGER_NAME, LogLevel.ERROR);
     }
 
     private static Path temporaryHome() {

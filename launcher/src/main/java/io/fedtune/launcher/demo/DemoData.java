@@ -1,5 +1,8 @@
 package io.fedtune.launcher.demo;
 
+import io.fedtune.trainer.data.DataFormatException;
+import io.fedtune.trainer.data.DataOptions;
+import io.fedtune.trainer.data.JsonlDataset;
 import io.fedtune.trainer.tiny.SyntheticCorpora;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -79,6 +82,12 @@ final class DemoData {
      * held out. Lines are copied unchanged.
      */
     static DemoClient split(String name, String description, Path source, Path directory, long seed) {
+        try {
+            // the agents' own reader decides what a valid line is ({"text"}, Alpaca, chat messages)
+            JsonlDataset.read(source, DataOptions.defaults());
+        } catch (DataFormatException e) {
+            throw new DemoInputException(e.getMessage());
+        }
         List<String> lines = readObjects(source);
         if (lines.size() < 2) {
             throw new DemoInputException(source + " has " + lines.size()

@@ -12,5 +12,14 @@ import java.nio.file.Path;
  * @param clients how many clients to generate data for (ignored with {@code data})
  * @param examplesPerClient examples generated per client (ignored with {@code data})
  * @param plan the federation and its baselines
+ * @param verbose whether the services log at INFO (otherwise only errors)
  */
-record DemoOptions(Path home, Path model, Path data, Path summary, int clients, int examplesPerClient, DemoPlan plan) {}
+record DemoOptions(
+        Path home,
+        Path model,
+        Path data,
+        Path summary,
+        int clients,
+        int examplesPerClient,
+        DemoPlan plan,
+        boolean verbose) {}

@@ -33,4 +33,18 @@ record DemoPlan(
     int totalSteps() {
         return rounds * stepsPerRound;
     }
+
+    DemoPlan withTargetModules(List<String> targets) {
+        return new DemoPlan(
+                rounds,
+                stepsPerRound,
+                batchSize,
+                learningRate,
+                rank,
+                alpha,
+                List.copyOf(targets),
+                maxLength,
+                strategy,
+                seed);
+    }
 }

@@ -8,12 +8,16 @@ import java.nio.file.Path;
  */
 interface DemoScoring extends AutoCloseable {
 
-    /** Mean token loss on the union holdout of the adapter in {@code adapterDirectory} (PEFT layout). */
-    double unionHoldoutLoss(Path adapterDirectory);
+    /**
+     * Mean token loss on the union holdout of an adapter: a PEFT directory, or a {@code .safetensors} file of the
+     * plan's LoRA layout.
+     */
+    double unionHoldoutLoss(Path adapter);
 
     /**
      * Trains {@code client}'s local-only adapter: the same initial adapter, hyper-parameters and number of steps as
-     * its share of the federation, on its own training data only, and writes it to {@code outputDirectory}.
+     * its share of the federation, on its own training data only, and writes it to {@code outputDirectory} (PEFT
+     * layout). {@code initialAdapter} is a directory or a file, as for {@link #unionHoldoutLoss}.
      */
     Path trainLocalOnly(DemoClient client, Path initialAdapter, DemoPlan plan, Path outputDirectory);
 

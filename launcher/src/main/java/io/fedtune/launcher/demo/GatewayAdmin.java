@@ -92,6 +92,39 @@ final class GatewayAdmin {
     }
 
     /**
+     * Downloads a global adapter version's safetensors from the aggregator (available the moment its round closes)
+     * into {@code file}, through a temporary file beside it.
+     */
+    Path downloadAdapter(UUID federation, int version, Path file) {
+        HttpResponse<InputStream> response = exchange(
+                request("/api/v1/agent/federations/" + federation + "/adapters/" + version)
+                        .GET()
+                        .build(),
+                HttpResponse.BodyHandlers.ofInputStream());
+        try (InputStream body = response.body()) {
+            if (response.statusCode() != 200) {
+                throw problem(
+                        "GET adapter version " + version,
+                        response.statusCode(),
+                        new String(body.readAllBytes(), StandardCharsets.UTF_8));
+            }
+            Path target = file.toAbsolutePath();
+            Files.createDirectories(target.getParent());
+            Path partial = Files.createTempFile(
+                    target.getParent(), target.getFileName().toString(), ".partial");
+            try {
+                Files.copy(body, partial, StandardCopyOption.REPLACE_EXISTING);
+                Files.move(partial, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            } finally {
+                Files.deleteIfExists(partial);
+            }
+            return target;
+        } catch (IOException e) {
+            throw new UncheckedIOException("Downloading adapter version " + version + " to " + file, e);
+        }
+    }
+
+    /**
      * Exports a global adapter version from the registry in Hugging Face PEFT layout ({@code adapter_config.json},
      * {@code adapter_model.safetensors}, {@code README.md}) into {@code directory}, replacing it whole: the files are
      * unpacked next to it first and moved into place.

@@ -113,6 +113,13 @@ class TrainingBehaviourTests {
         assertThat(resumed.interrupted()).isFalse();
         assertThat(resumed.steps()).isEqualTo(6);
         assertThat(bytes(resumed.adapter())).isEqualTo(uninterrupted);
+        assertThat(resumed.firstLoss()).isEqualTo(stopped.firstLoss());
+
+        TrainingResult again = FineTuner.train(
+                job(llama, LORA, config(6, 4)).optCheckpoint(checkpoint, 2).build());
+        assertThat(again.steps()).isEqualTo(6);
+        assertThat(again.finalLoss()).isEqualTo(resumed.finalLoss());
+        assertThat(bytes(again.adapter())).isEqualTo(uninterrupted);
     }
 
     @Test

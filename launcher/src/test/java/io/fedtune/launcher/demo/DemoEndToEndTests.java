@@ -1,0 +1,81 @@
+package io.fedtune.launcher.demo;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fedtune.launcher.Fedtune;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * {@code fedtune demo} as a user runs it, with small settings: the real platform on an embedded PostgreSQL, three
+ * real agents over HTTP through the gateway, real LoRA training. The figures come from the summary it writes.
+ */
+class DemoEndToEndTests {
+
+    @Test
+    void theGlobalLossFallsAndTheFederatedAdapterBeatsEveryLocalOnlyAdapter(@TempDir Path dir) throws Exception {
+        Path summaryFile = dir.resolve("summary.json");
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cli = Fedtune.commandLine();
+        cli.setOut(new PrintWriter(out));
+        cli.setErr(new PrintWriter(err));
+
+        int status = cli.execute(
+                "demo",
+                "--rounds",
+                "2",
+                "--steps",
+                "8",
+                "--examples",
+                "60",
+                "--learning-rate",
+                "0.03",
+                "--home",
+                dir.resolve("home").toString(),
+                "--summary",
+                summaryFile.toString());
+
+        System.out.println(out); // the table, in the test report
+        assertThat(status).as(out + "\n" + err).isZero();
+        JsonNode summary = JsonMapper.builder().build().readTree(summaryFile.toFile());
+        JsonNode rounds = summary.get("rounds");
+        assertThat(rounds.size()).isEqualTo(2);
+        double initial = summary.get("initialHoldoutLoss").asDouble();
+        double first = rounds.get(0).get("globalHoldoutLoss").asDouble();
+        double second = rounds.get(1).get("globalHoldoutLoss").asDouble();
+        assertThat(first).isLessThan(initial);
+        assertThat(second).isLessThan(first);
+
+        double federated = summary.get("federated").get("holdoutLoss").asDouble();
+        assertThat(federated).isEqualTo(second);
+        assertThat(summary.get("localOnly").size()).isEqualTo(3);
+        for (JsonNode local : summary.get("localOnly")) {
+            assertThat(local.get("steps").asInt()).isEqualTo(16);
+            assertThat(federated)
+                    .as("federated against local-only %s", local.get("client").asString())
+                    .isLessThan(local.get("holdoutLoss").asDouble());
+        }
+        assertThat(summary.get("federatedBeatsEveryLocalOnly").asBoolean()).isTrue();
+
+        // F32 updates are the adapter's own size: each round moved one adapter per client each way
+        Path adapter = dir.resolve("home/final-adapter");
+        long adapterBytes = Files.size(adapter.resolve("adapter_model.safetensors"));
+        for (JsonNode round : rounds) {
+            assertThat(round.get("clients").asInt()).isEqualTo(3);
+            assertThat(round.get("bytesUp").asLong())
+                    .isBetween(3 * adapterBytes - 3 * 4096, 3 * adapterBytes + 3 * 4096);
+            assertThat(round.get("bytesDown").asLong())
+                    .isBetween(3 * adapterBytes - 3 * 4096, 3 * adapterBytes + 3 * 4096);
+        }
+        assertThat(adapter.resolve("adapter_config.json")).isRegularFile();
+        assertThat(out.toString()).contains("holdout loss", "local-only client-2-garden", adapter.toString());
+    }
+}
