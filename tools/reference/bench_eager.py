@@ -1,8 +1,9 @@
 """LoRA training throughput of a Llama-style model in plain PyTorch eager: the yardstick for `fedtune agent bench`.
 
-Same model and step as the Java bench: random-weight Llama (RMSNorm, RoPE, SwiGLU, causal attention), LoRA
-r/alpha on q,k,v,o,gate,up,down with frozen base weights, causal-LM cross-entropy on random token ids,
-AdamW on the LoRA weights. Prints the measured fp32 matmul peak, model FLOP utilisation, and, last,
+Same model and step as the Java bench (io.fedtune.trainer.bench.ThroughputBench): random-weight Llama (RMSNorm,
+RoPE, SwiGLU, causal attention, untied head), LoRA r / alpha (default 2r = 32 for r 16) on q,k,v,o,gate,up,down
+with frozen base weights, causal-LM cross-entropy on random token ids, global-norm clipping at 1.0, AdamW on
+the LoRA weights. Prints the measured fp32 matmul peak, model FLOP utilisation, and, last,
 `tokens/s: N`.
 
     /usr/bin/python3 tools/reference/bench_eager.py --hidden 512 --layers 8 --heads 8 --intermediate 1408 \
@@ -94,20 +95,38 @@ class Model(nn.Module):
         return F.linear(self.norm(x), self.head)
 
 
-def matmul_peak(n=1024, repeats=10):
-    a, b = torch.randn(n, n), torch.randn(n, n)
-    a @ b
-    start = time.perf_counter()
-    for _ in range(repeats):
+def matmul_peak(sizes=(512, 1024), repeats=5):
+    """Best FP32 n x n matmul rate in FLOP/s over a few sizes and tries (as ThroughputBench measures it)."""
+    best = 0.0
+    for n in sizes:
+        a, b = torch.randn(n, n), torch.randn(n, n)
         a @ b
-    return 2 * n**3 * repeats / (time.perf_counter() - start)
+        for _ in range(repeats):
+            start = time.perf_counter()
+            a @ b
+            best = max(best, 2 * n**3 / (time.perf_counter() - start))
+    return best
+
+
+def flops_per_step(a):
+    """The FLOP count ThroughputBench.flopsPerStep uses, so that both utilisations divide the same work:
+    frozen matmuls forward and backward to their inputs (4 P N), LoRA forward and backward (6 P_L N), attention
+    scores and context over the full T x T (12 B h T^2 d per layer), vocabulary projection at scored positions."""
+    hd = a.hidden // a.heads
+    h, q, kv, i = a.hidden, a.heads * hd, a.kv_heads * hd, a.intermediate
+    base = (h * (q + 2 * kv) + q * h + 3 * h * i) * a.layers
+    n = a.batch * a.seq
+    lora = ((h + q) + (h + kv) * 2 + (q + h) + (h + i) * 2 + (i + h)) * a.lora_r * a.layers
+    attention = 12.0 * a.batch * a.heads * a.seq * a.seq * hd * a.layers
+    scored = a.batch * (a.seq - 1)
+    return 4 * base * n + 6 * lora * n + attention + 4 * a.vocab * h * scored
 
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     for name, default in [("hidden", 512), ("layers", 8), ("heads", 8), ("kv-heads", 0), ("intermediate", 1408),
-                          ("vocab", 8192), ("seq", 256), ("batch", 4), ("lora-r", 16), ("threads", 2), ("steps", 5),
-                          ("warmup", 1)]:
+                          ("vocab", 8192), ("seq", 256), ("batch", 4), ("lora-r", 16), ("threads", 2), ("steps", 10),
+                          ("warmup", 2)]:
         p.add_argument("--" + name, type=int, default=default)
     p.add_argument("--lora-alpha", type=float, default=32.0)
     a = p.parse_args()
@@ -123,6 +142,7 @@ def main():
         logits = model(ids[:, :-1])
         loss = F.cross_entropy(logits.reshape(-1, a.vocab), ids[:, 1:].reshape(-1))
         loss.backward()
+        torch.nn.utils.clip_grad_norm_(trainable, 1.0)  # the Java trainer clips at global norm 1.0 by default
         optimizer.step()
         optimizer.zero_grad(set_to_none=True)
         return loss.item()
@@ -130,23 +150,21 @@ def main():
     for _ in range(a.warmup):
         step()
     start = time.perf_counter()
+    cpu_start = time.process_time()
     for _ in range(a.steps):
         loss = step()
     elapsed = time.perf_counter() - start
+    cpu = time.process_time() - cpu_start
     tokens = a.batch * a.seq * a.steps
     tokens_per_second = tokens / elapsed
 
-    head_dim = a.hidden // a.heads
-    linear = a.layers * (2 * a.hidden * a.hidden + 2 * a.hidden * a.kv_heads * head_dim + 3 * a.hidden * a.intermediate)
-    attention = a.layers * 2 * a.seq * a.hidden  # per token: QK^T and AV over the full (masked) sequence
-    forward_per_token = 2 * (linear + a.vocab * a.hidden) + 2 * attention
-    model_flops = 2 * forward_per_token  # frozen base: backward needs input gradients only (~ forward)
-    achieved = model_flops * tokens_per_second
+    achieved = flops_per_step(a) * a.steps / elapsed
     peak = matmul_peak()
     print("torch %s, %d threads, %d trainable LoRA parameters, final loss %.4f" % (
         torch.__version__, torch.get_num_threads(), sum(q.numel() for q in trainable), loss))
-    print("step time: %.3f s  model GFLOP/s: %.1f  matmul peak GFLOP/s: %.1f  MFU: %.1f%%" % (
-        elapsed / a.steps, achieved / 1e9, peak / 1e9, 100 * achieved / peak))
+    print("step time: %.3f s (%.3f CPU-s)  model GFLOP/s: %.1f  matmul peak GFLOP/s: %.1f  MFU: %.1f%%" % (
+        elapsed / a.steps, cpu / a.steps, achieved / 1e9, peak / 1e9, 100 * achieved / peak))
+    print("tokens per CPU-second: %.1f" % (tokens / cpu))
     print("tokens/s: %.1f" % tokens_per_second)
 
 

@@ -4,6 +4,9 @@ Each fixture directory under lora-trainer/src/test/resources/fixtures/<name>/ ho
   config.json, model.safetensors (or shards + model.safetensors.index.json),
   golden.json  {"ids": [...], "dtype": stored dtype, "tolerance": max abs error allowed},
   logits.npy   float32 [T, V] from reference.py (float64 forward on the weights as stored, widened).
+Adapter fixtures (lora-*, prompt-*) hold a PEFT adapter directory (adapter_config.json,
+adapter_model.safetensors with random non-zero B) instead of a model, golden.json names the "base" fixture,
+and logits.npy holds the logits of base + adapter.
 
     /usr/bin/python3 tools/reference/make_fixtures.py [--out lora-trainer/src/test/resources/fixtures]
 
@@ -168,6 +171,89 @@ FIXTURES = {
 }
 
 
+LLAMA_TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
+
+ADAPTERS = {
+    # name: (base fixture, adapter config, seed, what it covers); tolerance 1e-4 (FP32 bases)
+    "lora-llama-gqa": ("llama-gqa", {"peft_type": "LORA", "r": 4, "lora_alpha": 8, "target_modules": LLAMA_TARGETS},
+                       21, "LoRA r4 alpha8 on all seven Llama projections (GQA base)"),
+    "lora-qwen2-rslora": ("qwen2-bias", {"peft_type": "LORA", "r": 4, "lora_alpha": 8, "use_rslora": True,
+                                         "target_modules": ["q_proj", "k_proj", "v_proj", "o_proj"]},
+                          22, "rsLoRA (alpha/sqrt(r)) on Qwen2 attention with q/k/v bias"),
+    "lora-gpt2": ("gpt2", {"peft_type": "LORA", "r": 4, "lora_alpha": 16, "fan_in_fan_out": True,
+                           "target_modules": ["c_attn", "c_proj", "c_fc"]},
+                  23, "LoRA on GPT-2 Conv1D modules (c_proj in attention and MLP)"),
+    "prompt-llama-gqa": ("llama-gqa", {"peft_type": "PROMPT_TUNING", "num_virtual_tokens": 3}, 24,
+                         "prompt tuning: 3 virtual tokens before the sequence"),
+}
+
+
+def module_shapes(base_config, tensors, targets):
+    """{PEFT module path: (in, out)} of the modules an adapter with these targets adapts."""
+    shapes = {}
+    gpt2 = base_config["architectures"][0] == "GPT2LMHeadModel"
+    for name, value in tensors.items():
+        if not name.endswith(".weight"):
+            continue
+        module = name[: -len(".weight")]
+        if module.split(".")[-1] not in targets:
+            continue
+        if gpt2:
+            module = module if module.startswith("transformer.") else "transformer." + module
+            shapes[module] = (value.shape[0], value.shape[1])  # Conv1D [in, out]
+        else:
+            shapes[module] = (value.shape[1], value.shape[0])  # Linear [out, in]
+    return shapes
+
+
+def write_adapter_fixture(out_dir, name):
+    base, peft, seed, description = ADAPTERS[name]
+    base_dir = os.path.join(out_dir, base)
+    with open(os.path.join(base_dir, "config.json")) as f:
+        base_config = json.load(f)
+    tensors = safetensors_io.read_model_dir(base_dir)
+    w = Weights(seed)
+    if peft["peft_type"] == "LORA":
+        r = peft["r"]
+        for module, (fan_in, fan_out) in sorted(module_shapes(base_config, tensors, peft["target_modules"]).items()):
+            w.normal("base_model.model." + module + ".lora_A.weight", (r, fan_in), 1.0 / math.sqrt(fan_in))
+            w.normal("base_model.model." + module + ".lora_B.weight", (fan_out, r), 0.3 / math.sqrt(r))
+    else:
+        hidden = base_config.get("hidden_size") or base_config["n_embd"]
+        w.normal("prompt_embeddings", (peft["num_virtual_tokens"], hidden), 1.0)
+    target = os.path.join(out_dir, name)
+    shutil.rmtree(target, ignore_errors=True)
+    os.makedirs(target)
+    adapter_config = {
+        "base_model_name_or_path": base,
+        "task_type": "CAUSAL_LM",
+        "inference_mode": True,
+        **peft,
+    }
+    if peft["peft_type"] == "LORA":
+        adapter_config.setdefault("lora_dropout", 0.0)
+        adapter_config.setdefault("bias", "none")
+        adapter_config.setdefault("fan_in_fan_out", False)
+        adapter_config.setdefault("use_rslora", False)
+    else:
+        adapter_config.update({"num_transformer_submodules": 1, "prompt_tuning_init": "RANDOM",
+                               "token_dim": base_config.get("hidden_size") or base_config["n_embd"]})
+    with open(os.path.join(target, "adapter_config.json"), "w") as f:
+        json.dump(adapter_config, f, indent=2, sort_keys=True)
+        f.write("\n")
+    safetensors_io.write(os.path.join(target, "adapter_model.safetensors"), w.tensors, "F32", {"format": "pt"})
+    ids = golden_ids(base_config["vocab_size"])
+    logits = reference.logits(base_dir, ids, adapter_dir=target)
+    base_logits = np.load(os.path.join(base_dir, "logits.npy"))
+    np.save(os.path.join(target, "logits.npy"), logits)
+    with open(os.path.join(target, "golden.json"), "w") as f:
+        json.dump({"base": base, "ids": ids, "dtype": "F32", "tolerance": 1e-4, "description": description}, f,
+                  indent=2)
+        f.write("\n")
+    print("%-20s on %-12s logits %s  |adapter - base| max %.3f  %s" % (
+        name, base, logits.shape, np.abs(logits - base_logits).max(), description))
+
+
 def write_fixture(out_dir, name):
     builder, dtype, tolerance, shards, description = FIXTURES[name]
     config, tensors = builder()
@@ -211,8 +297,11 @@ def main():
     parser.add_argument("--out", default=DEFAULT_OUT)
     parser.add_argument("names", nargs="*", help="fixtures to write (default: all)")
     args = parser.parse_args()
-    for name in args.names or sorted(FIXTURES):
-        write_fixture(args.out, name)
+    for name in args.names or sorted(FIXTURES) + sorted(ADAPTERS):
+        if name in FIXTURES:
+            write_fixture(args.out, name)
+        else:
+            write_adapter_fixture(args.out, name)
 
 
 if __name__ == "__main__":

@@ -21,7 +21,10 @@ import picocli.CommandLine.Command;
             io.fedtune.agent.cli.DoctorCommand.class,
             io.fedtune.agent.offline.InspectCommand.class,
             io.fedtune.agent.offline.GenerateCommand.class,
-            io.fedtune.agent.offline.LogitsCommand.class
+            io.fedtune.agent.offline.LogitsCommand.class,
+            io.fedtune.agent.offline.TrainCommand.class,
+            io.fedtune.agent.offline.EvalCommand.class,
+            io.fedtune.agent.offline.BenchCommand.class
         })
 public final class AgentCli {
 

@@ -142,6 +142,21 @@ class CommandsTests {
     }
 
     @Test
+    void runTakesItsSettingsFromAgentYmlInTheHomeAndEndsWithTheFederation() throws Exception {
+        Path home = dir.resolve("home");
+        Agents.enroll(server.uri(), "t", "lab-6", home);
+        Path data = Files.writeString(dir.resolve("d.jsonl"), "{\"text\":\"x\"}\n");
+        Files.writeString(
+                home.resolve("agent.yml"),
+                "fedtune:\n  agent:\n    data: " + data + "\n    model: " + dir + "\n    poll-wait: 1s\n");
+        server.taskOffered = false;
+        server.status = io.fedtune.protocol.api.FederationStatus.COMPLETED;
+
+        assertThat(run("run", "--home", home.toString())).as(err.toString()).isZero();
+        assertThat(err.toString()).contains("the federation is completed");
+    }
+
+    @Test
     void theMetricsEndpointServesPrometheusText() throws Exception {
         AgentMetrics metrics = new AgentMetrics();
         metrics.step(1, 0.5, 100);

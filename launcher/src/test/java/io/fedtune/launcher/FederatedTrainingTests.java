@@ -1,12 +1,15 @@
 package io.fedtune.launcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.fedtune.agent.AgentRunner;
 import io.fedtune.agent.Agents;
 import io.fedtune.agent.RoundEvent;
 import io.fedtune.agent.home.AgentHome;
 import io.fedtune.agent.home.Credentials;
+import io.fedtune.agent.net.AggregatorClient;
+import io.fedtune.agent.net.ServerException;
 import io.fedtune.agent.train.DeviceChoice;
 import io.fedtune.agent.train.LocalTrainer;
 import io.fedtune.agent.train.LocalTrainingResult;
@@ -15,17 +18,24 @@ import io.fedtune.protocol.api.Architecture;
 import io.fedtune.protocol.api.BaseModelSpec;
 import io.fedtune.protocol.api.ClientRoundView;
 import io.fedtune.protocol.api.ClientSelection;
+import io.fedtune.protocol.api.CodecSpec;
 import io.fedtune.protocol.api.FailurePolicy;
 import io.fedtune.protocol.api.FederationConfig;
+import io.fedtune.protocol.api.HeartbeatRequest;
 import io.fedtune.protocol.api.LoraMode;
 import io.fedtune.protocol.api.ModelDims;
 import io.fedtune.protocol.api.PeftMethod;
 import io.fedtune.protocol.api.PeftSpec;
+import io.fedtune.protocol.api.PrivacyMode;
+import io.fedtune.protocol.api.PrivacySpec;
 import io.fedtune.protocol.api.RoundPolicy;
 import io.fedtune.protocol.api.RoundStatus;
 import io.fedtune.protocol.api.StrategySpec;
 import io.fedtune.protocol.api.TargetModule;
+import io.fedtune.protocol.api.TaskView;
 import io.fedtune.protocol.api.TrainingSpec;
+import io.fedtune.protocol.api.UpdateCodec;
+import io.fedtune.protocol.api.UpdateMetadata;
 import io.fedtune.protocol.codec.UpdateCodecs;
 import io.fedtune.protocol.safetensors.FloatTensor;
 import io.fedtune.testsupport.TestDatabase;
@@ -49,6 +59,7 @@ import java.io.ByteArrayInputStream;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -307,6 +318,85 @@ class FederatedTrainingTests {
         }
     }
 
+    Process agentProcess(Path home, Path data, Path log) throws Exception {
+        return new ProcessBuilder(
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "-Xmx512m",
+                        "-Dai.djl.offline=true",
+                        "-Dfedtune.agent.poll-wait=2s",
+                        "-Dfedtune.agent.heartbeat-interval=2s",
+                        "-Dfedtune.agent.backoff-max=1s",
+                        "-Dfedtune.agent.checkpoint-every=2",
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        "io.fedtune.agent.AgentCli",
+                        "run",
+                        "--home",
+                        home.toString(),
+                        "--data",
+                        data.toString(),
+                        "--model",
+                        model.toString(),
+                        "--device",
+                        "cpu",
+                        "--threads",
+                        "1")
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
+    }
+
+    static boolean hasCheckpoint(Path home) throws Exception {
+        Path tasks = home.resolve("tasks");
+        if (!Files.isDirectory(tasks)) {
+            return false;
+        }
+        try (var files = Files.walk(tasks)) {
+            return files.anyMatch(p -> p.getFileName().toString().equals("state.json")
+                    && p.getParent().getFileName().toString().equals("checkpoint"));
+        }
+    }
+
+    @Test
+    void anAgentKilledMidTrainingResumesAfterARestartAndTheRoundCompletes() throws Exception {
+        UUID federation = admin.createAndStart(loraFederation("killed", 2, 1, 12));
+        List<ClientCorpus> corpora = SyntheticCorpora.write(dir.resolve("data"), 2, 40, 31);
+        Path steady = enroll(federation, "steady");
+        Path killed = enroll(federation, "killed");
+        // The steady agent's training is beside the point here: a stand-in keeps the machine free for the other.
+        Future<AgentRunner.Result> steadyResult =
+                agents.submit(agent(steady, corpora.get(0).file(), NUDGE).build()::run);
+
+        Process first = agentProcess(killed, corpora.get(1).file(), dir.resolve("first.log"));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+        while (!hasCheckpoint(killed) && first.isAlive() && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertThat(hasCheckpoint(killed))
+                .as(Files.readString(dir.resolve("first.log")))
+                .isTrue();
+        first.destroyForcibly().waitFor(30, TimeUnit.SECONDS); // SIGKILL: no chance to clean up
+        assertThat(admin.round(federation, 1).round().status()).isEqualTo(RoundStatus.COLLECTING);
+
+        Process second = agentProcess(killed, corpora.get(1).file(), dir.resolve("second.log"));
+        try {
+            assertThat(second.waitFor(150, TimeUnit.SECONDS)).isTrue();
+        } finally {
+            second.destroyForcibly();
+        }
+        String log = Files.readString(dir.resolve("second.log"));
+        assertThat(second.exitValue()).as(log).isZero();
+        assertThat(log).contains("resumed from the checkpoint").contains("the federation is completed");
+        assertThat(steadyResult.get(60, TimeUnit.SECONDS).reason()).isEqualTo(AgentRunner.StopReason.FEDERATION_ENDED);
+        assertThat(admin.rounds(federation)).singleElement().satisfies(round -> {
+            assertThat(round.status()).isEqualTo(RoundStatus.COMPLETED);
+            assertThat(round.submitted()).isEqualTo(2);
+        });
+        assertThat(AgentHome.open(killed).status().lastRounds())
+                .singleElement()
+                .satisfies(r -> assertThat(r.outcome()).isEqualTo("uploaded"));
+    }
+
     @Test
     void serverErrorsAndACorruptDownloadAreRiddenOutAndTheRoundStillCompletes() throws Exception {
         UUID federation = admin.createAndStart(smallFederation("weather"));
@@ -332,6 +422,92 @@ class FederatedTrainingTests {
                 .filter(c -> c.path().contains("/adapters/"))
                 .count();
         assertThat(downloads).isEqualTo(2);
+    }
+
+    @Test
+    void underLocalDpTheAggregatorTakesOnlyUpdatesThatSayTheyWereClippedAndNoised() throws Exception {
+        FederationConfig plain = smallFederation("local-dp");
+        FederationConfig config = new FederationConfig(
+                plain.name(),
+                null,
+                plain.baseModel(),
+                plain.peft(),
+                plain.training(),
+                plain.strategy(),
+                plain.clients(),
+                plain.rounds(),
+                new PrivacySpec(PrivacyMode.LOCAL_DP, 0.5, 0.8, 0),
+                null,
+                null,
+                plain.seed());
+        UUID federation = admin.createAndStart(config);
+        Path home = enroll(federation, "site-dp");
+        Credentials credentials = AgentHome.open(home).credentials();
+
+        // A hand-made upload that does not claim local DP is refused.
+        AggregatorClient raw = new AggregatorClient(credentials, Duration.ofSeconds(10), Clock.systemUTC(), "test");
+        raw.heartbeat(new HeartbeatRequest("test", "idle"));
+        TaskView task = raw.nextTask(Duration.ofSeconds(10)).orElseThrow();
+        assertThat(task.privacy().mode()).isEqualTo(PrivacyMode.LOCAL_DP);
+        Path body = dir.resolve("plain.safetensors");
+        Files.write(body, admin.download(task.globalAdapter().downloadPath()));
+        UpdateMetadata unclaimed =
+                new UpdateMetadata(5, task.globalAdapter().sha256(), UpdateCodec.F32, 0, Map.of(), 1);
+        assertThatThrownBy(() -> raw.upload(task.uploadPath(), body, unclaimed))
+                .isInstanceOfSatisfying(ServerException.class, e -> {
+                    assertThat(e.status()).isEqualTo(422);
+                    assertThat(e.problemType()).isEqualTo("local-dp-required");
+                });
+
+        // The agent clips and noises its delta and says so; the round completes.
+        AgentRunner.Result result =
+                runFor(agent(home, dataFile("dp", "{\"text\":\"x\"}\n"), NUDGE).build(), Duration.ofSeconds(60));
+        assertThat(result.reason()).isEqualTo(AgentRunner.StopReason.FEDERATION_ENDED);
+        RecordingProxy.Captured upload = proxy.captured.stream()
+                .filter(c -> c.method().equals("PUT"))
+                .reduce((a, b) -> b)
+                .orElseThrow();
+        assertThat(upload.headers().get(UpdateMetadata.HEADER).get(0))
+                .contains("\"localDp\":{\"clipNorm\":0.5,\"noiseMultiplier\":0.8}");
+        assertThat(admin.rounds(federation))
+                .singleElement()
+                .satisfies(round -> assertThat(round.status()).isEqualTo(RoundStatus.COMPLETED));
+    }
+
+    @Test
+    void topKUpdatesAreTakenRoundAfterRoundWithTheResidualKeptOnTheAgent() throws Exception {
+        FederationConfig plain = smallFederation("topk");
+        FederationConfig config = new FederationConfig(
+                plain.name(),
+                null,
+                plain.baseModel(),
+                plain.peft(),
+                plain.training(),
+                plain.strategy(),
+                plain.clients(),
+                new RoundPolicy(2, Duration.ofMinutes(2), FailurePolicy.FAIL_FEDERATION, 1),
+                null,
+                new CodecSpec(UpdateCodec.TOPK, 0.25),
+                null,
+                plain.seed());
+        UUID federation = admin.createAndStart(config);
+        Path home = enroll(federation, "site-topk");
+
+        AgentRunner.Result result = runFor(
+                agent(home, dataFile("topk", "{\"text\":\"x\"}\n"), NUDGE).build(), Duration.ofSeconds(60));
+
+        assertThat(result.reason()).isEqualTo(AgentRunner.StopReason.FEDERATION_ENDED);
+        assertThat(result.rounds()).extracting(RoundEvent::outcome).containsOnly(RoundEvent.Outcome.UPLOADED);
+        assertThat(admin.rounds(federation))
+                .hasSize(2)
+                .allSatisfy(round -> assertThat(round.status()).isEqualTo(RoundStatus.COMPLETED));
+        assertThat(home.resolve("residual").resolve(federation + ".safetensors"))
+                .isRegularFile();
+        assertThat(proxy.captured.stream().filter(c -> c.method().equals("PUT")))
+                .hasSize(2)
+                .allSatisfy(upload -> assertThat(upload.asText())
+                        .contains("\"fedtune.codec\":\"topk\"")
+                        .contains(".__indices"));
     }
 
     @Test

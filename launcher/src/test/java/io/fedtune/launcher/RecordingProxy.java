@@ -85,8 +85,10 @@ final class RecordingProxy implements AutoCloseable {
             try (InputStream in = exchange.getRequestBody()) {
                 body = in.readAllBytes();
             }
+            Map<String, List<String>> headers = new java.util.TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+            headers.putAll(exchange.getRequestHeaders());
             captured.add(new Captured(
-                    exchange.getRequestMethod(), pathAndQuery, Map.copyOf(exchange.getRequestHeaders()), body));
+                    exchange.getRequestMethod(), pathAndQuery, java.util.Collections.unmodifiableMap(headers), body));
             for (Map.Entry<Predicate<String>, AtomicInteger> failure : failures.entrySet()) {
                 if (failure.getKey().test(pathAndQuery) && failure.getValue().getAndDecrement() > 0) {
                     injectedFailures.incrementAndGet();

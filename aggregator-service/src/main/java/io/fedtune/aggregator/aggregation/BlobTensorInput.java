@@ -68,7 +68,7 @@ public final class BlobTensorInput implements TensorInput {
         int width = SafetensorsHeader.width(entry.dtype());
         long start = header.dataStart() + entry.begin() + from * width;
         if (entry.dtype().equals("F32")) {
-            java.util.Optional<java.nio.file.Path> file = store.localFile(key);
+            java.util.Optional<java.nio.file.Path> file = localFile();
             if (file.isPresent()) {
                 return mapped(file.get(), start, count);
             }
@@ -106,6 +106,18 @@ public final class BlobTensorInput implements TensorInput {
                         + ", which cannot be read as floating point");
             }
         };
+    }
+
+    /** Where the blob lies on this machine, asked of the store once (null until first needed). */
+    private volatile java.util.Optional<java.nio.file.Path> local;
+
+    private java.util.Optional<java.nio.file.Path> localFile() throws IOException {
+        java.util.Optional<java.nio.file.Path> file = local;
+        if (file == null) {
+            file = store.localFile(key);
+            local = file;
+        }
+        return file;
     }
 
     /** The whole file, mapped once and shared by every reader of this input (null until first needed). */

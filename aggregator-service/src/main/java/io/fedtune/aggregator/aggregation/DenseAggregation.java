@@ -197,7 +197,6 @@ public final class DenseAggregation {
         SplittableRandom random = new SplittableRandom(seed ^ (unit.index * 0x9E3779B97F4A7C15L) ^ unit.from);
         List<FloatReader> readers = new ArrayList<>();
         try {
-            FloatReader globalReader = track(readers, global.open(unit.tensor, unit.from, unit.count));
             FloatReader[] clientReaders = new FloatReader[clients.size()];
             double xWeight = 0;
             for (int i = 0; i < clients.size(); i++) {
@@ -206,6 +205,10 @@ public final class DenseAggregation {
                     xWeight += weights[i] * (1 - clients.get(i).clip);
                 }
             }
+            // plain FedAvg of unclipped updates never looks at the current global values: skip reading them
+            boolean plain = optimizer.kind() == ServerOptimizer.Kind.NONE;
+            FloatReader globalReader =
+                    plain && xWeight == 0 ? null : track(readers, global.open(unit.tensor, unit.from, unit.count));
             FloatReader[] stateReaders = new FloatReader[slots.size()];
             for (int s = 0; s < slots.size(); s++) {
                 String name = unit.tensor + "." + slots.get(s);
@@ -215,7 +218,9 @@ public final class DenseAggregation {
             }
             for (long done = 0; done < unit.count; ) {
                 int n = (int) Math.min(tile, unit.count - done);
-                globalReader.read(x, 0, n);
+                if (globalReader != null) {
+                    globalReader.read(x, 0, n);
+                }
                 Arrays.fill(acc, 0, n, 0f);
                 for (int i = 0; i < clientReaders.length; i++) {
                     if (clientReaders[i] == null) {
@@ -239,8 +244,12 @@ public final class DenseAggregation {
                         stateReaders[s].read(state[s], 0, n);
                     }
                 }
-                optimizer.apply(x, acc, state, result, n);
-                out.write(unit.tensor, unit.from + done, result, 0, n);
+                if (plain) {
+                    out.write(unit.tensor, unit.from + done, acc, 0, n);
+                } else {
+                    optimizer.apply(x, acc, state, result, n);
+                    out.write(unit.tensor, unit.from + done, result, 0, n);
+                }
                 for (int s = 0; s < slots.size(); s++) {
                     stateOut.write(unit.tensor + "." + slots.get(s), unit.from + done, state[s], 0, n);
                 }

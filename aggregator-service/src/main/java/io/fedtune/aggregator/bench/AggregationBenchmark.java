@@ -66,7 +66,12 @@ public final class AggregationBenchmark {
             DenseAggregation engine = new DenseAggregation(tile, DenseAggregation.DEFAULT_UNIT, threads);
             long bytes = options.clients() * options.params() * 4;
             double best = 0;
+            // warm-up runs until the JIT has compiled the hot loops: at least two, until one is no faster than the one
+            // before (on a busy machine the compiler threads get little CPU), at most six
+            int warmUps = 0;
+            double previous = Double.MAX_VALUE;
             for (int run = 0; run <= options.repeats(); run++) {
+                boolean warmUp = run == 0;
                 TensorInput global = BlobTensorInput.open(store, "global.safetensors");
                 List<DenseAggregation.Client> clients = new ArrayList<>();
                 for (int c = 0; c < options.clients(); c++) {
@@ -95,9 +100,20 @@ public final class AggregationBenchmark {
                 double rate = bytes / seconds / 1e9;
                 out.printf(
                         "%s: %.3f s, %.2f GB/s (%.3f CPU-s, %.2f GB per CPU-second)%n",
-                        run == 0 ? "warm-up" : "run " + run, seconds, rate, cpuSeconds, bytes / cpuSeconds / 1e9);
+                        warmUp ? "warm-up " + (warmUps + 1) : "run " + run,
+                        seconds,
+                        rate,
+                        cpuSeconds,
+                        bytes / cpuSeconds / 1e9);
                 out.flush();
-                if (run > 0) {
+                if (warmUp) {
+                    warmUps++;
+                    boolean settled = warmUps >= 2 && cpuSeconds >= 0.9 * previous;
+                    previous = cpuSeconds;
+                    if (!settled && warmUps < 6) {
+                        run--;
+                    }
+                } else {
                     best = Math.max(best, rate);
                 }
             }
@@ -153,6 +169,13 @@ public final class AggregationBenchmark {
                 store.put(key, in);
             } finally {
                 Files.deleteIfExists(writer.path());
+            }
+            // flush the setup's writes now, so the disk write-back does not run inside the timed rounds
+            java.util.Optional<Path> file = store.localFile(key);
+            if (file.isPresent()) {
+                try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(file.get())) {
+                    channel.force(true);
+                }
             }
         }
     }

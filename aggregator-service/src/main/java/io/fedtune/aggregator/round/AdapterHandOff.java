@@ -15,6 +15,9 @@ import io.fedtune.protocol.api.registry.AdapterMetrics;
 import io.fedtune.protocol.api.registry.AdapterPeftConfig;
 import io.fedtune.protocol.api.registry.AdapterVersionRegistration;
 import io.fedtune.protocol.api.registry.PrivacySettings;
+import java.sql.Timestamp;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -45,6 +48,7 @@ public class AdapterHandOff {
     private final AggregatorProperties properties;
     private final TransactionTemplate tx;
     private final JsonMapper json;
+    private final Clock clock;
 
     AdapterHandOff(
             JdbcClient jdbc,
@@ -53,7 +57,8 @@ public class AdapterHandOff {
             FederationRepository federations,
             AggregatorProperties properties,
             TransactionTemplate tx,
-            JsonMapper json) {
+            JsonMapper json,
+            Clock clock) {
         this.jdbc = jdbc;
         this.registry = registry;
         this.adapters = adapters;
@@ -61,6 +66,7 @@ public class AdapterHandOff {
         this.properties = properties;
         this.tx = tx;
         this.json = json;
+        this.clock = clock;
     }
 
     @Scheduled(fixedDelayString = "${fedtune.aggregator.hand-off-interval:PT5S}")
@@ -75,8 +81,14 @@ public class AdapterHandOff {
         int done = 0;
         for (int i = 0; i < 20; i++) {
             Boolean registered = tx.execute(status -> {
-                List<AdapterVersion> pending = jdbc.sql("SELECT * FROM adapter_version WHERE registry_id IS NULL"
-                                + " ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED")
+                // the oldest due version whose parent is registered (the registry checks lineage), one at a time
+                List<AdapterVersion> pending = jdbc.sql("SELECT * FROM adapter_version v WHERE v.registry_id IS NULL"
+                                + " AND (v.registry_retry_at IS NULL OR v.registry_retry_at <= ?)"
+                                + " AND (v.version = 0 OR EXISTS (SELECT 1 FROM adapter_version p"
+                                + " WHERE p.federation_id = v.federation_id AND p.version = v.version - 1"
+                                + " AND p.registry_id IS NOT NULL))"
+                                + " ORDER BY v.created_at LIMIT 1 FOR UPDATE OF v SKIP LOCKED")
+                        .param(Timestamp.from(clock.instant()))
                         .query(AdapterStore::map)
                         .list();
                 if (pending.isEmpty()) {
@@ -90,20 +102,48 @@ public class AdapterHandOff {
                             .update();
                     return true;
                 } catch (Exception e) {
+                    int attempts = jdbc.sql("UPDATE adapter_version SET registry_attempts = registry_attempts + 1,"
+                                    + " registry_error = ? WHERE federation_id = ? AND version = ?"
+                                    + " RETURNING registry_attempts")
+                            .params(abbreviate(e.getMessage()), version.federationId(), version.version())
+                            .query(Integer.class)
+                            .single();
+                    Duration wait = backoff(attempts);
+                    jdbc.sql("UPDATE adapter_version SET registry_retry_at = ? WHERE federation_id = ? AND version = ?")
+                            .params(
+                                    Timestamp.from(clock.instant().plus(wait)),
+                                    version.federationId(),
+                                    version.version())
+                            .update();
                     log.warn(
-                            "Registering adapter v{} of {} failed; retrying later: {}",
+                            "Registering adapter v{} of {} failed (attempt {}); retrying in {}: {}",
                             version.version(),
                             version.federationId(),
+                            attempts,
+                            wait,
                             e.getMessage());
                     return false;
                 }
             });
-            if (registered == null || !registered) {
+            if (registered == null) {
                 break;
             }
-            done++;
+            if (registered) {
+                done++;
+            }
         }
         return done;
+    }
+
+    /** 5 s, doubling per failed attempt, at most 10 minutes. */
+    static Duration backoff(int attempts) {
+        Duration wait = Duration.ofSeconds(5L << Math.min(Math.max(attempts, 1) - 1, 7));
+        return wait.compareTo(Duration.ofMinutes(10)) > 0 ? Duration.ofMinutes(10) : wait;
+    }
+
+    private static String abbreviate(String message) {
+        String text = message == null ? "(no message)" : message;
+        return text.length() > 2000 ? text.substring(0, 2000) : text;
     }
 
     private ModelRegistryClient.AdapterRegistration registration(AdapterVersion version) {

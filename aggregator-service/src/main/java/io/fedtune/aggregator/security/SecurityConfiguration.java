@@ -2,6 +2,8 @@ package io.fedtune.aggregator.security;
 
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jwt.JWTParser;
+import io.fedtune.aggregator.system.AuditLog;
+import io.fedtune.aggregator.system.RefusedAdminActions;
 import io.fedtune.boot.security.FedtuneAuthoritiesConverter;
 import io.fedtune.boot.security.FedtuneJwtDecoders;
 import io.fedtune.boot.security.FedtuneSecurityAutoConfiguration;
@@ -28,6 +30,7 @@ import org.springframework.security.oauth2.jwt.JwtIssuerValidator;
 import org.springframework.security.oauth2.jwt.JwtTimestampValidator;
 import org.springframework.security.oauth2.jwt.NimbusJwtDecoder;
 import org.springframework.security.web.SecurityFilterChain;
+import org.springframework.security.web.access.ExceptionTranslationFilter;
 
 /**
  * Who may call what. The aggregator is the platform's issuer, so its own tokens are checked against its own key
@@ -84,9 +87,10 @@ class SecurityConfiguration {
     }
 
     @Bean
-    SecurityFilterChain aggregatorSecurity(HttpSecurity http, JwtDecoder decoder, FedtuneSecurityProperties shared)
-            throws Exception {
+    SecurityFilterChain aggregatorSecurity(
+            HttpSecurity http, JwtDecoder decoder, FedtuneSecurityProperties shared, AuditLog audit) throws Exception {
         http.csrf(csrf -> csrf.disable())
+                .addFilterBefore(new RefusedAdminActions(audit), ExceptionTranslationFilter.class)
                 .sessionManagement(session -> session.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
                 .authorizeHttpRequests(auth -> auth.requestMatchers(FedtuneSecurityAutoConfiguration.OPEN_PATHS)
                         .permitAll()

@@ -3,6 +3,7 @@ package io.fedtune.aggregator.round;
 import static io.fedtune.aggregator.round.Api.read;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.fedtune.aggregator.aggregation.AdapterLayout;
 import io.fedtune.aggregator.registry.InMemoryModelRegistryClient;
 import io.fedtune.aggregator.registry.ModelRegistryClient;
 import io.fedtune.aggregator.security.TokenIssuer;
@@ -12,6 +13,9 @@ import io.fedtune.protocol.api.FederationConfig;
 import io.fedtune.protocol.api.LoraMode;
 import io.fedtune.protocol.api.NormPolicy;
 import io.fedtune.protocol.api.UpdateBounds;
+import io.fedtune.protocol.api.UpdateCodec;
+import io.fedtune.protocol.api.UpdateMetadata;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Clock;
 import java.time.Duration;
@@ -257,8 +261,25 @@ class RoundLifecycleTests {
         read(api.post("/api/v1/federations/" + id + "/resume", api.admin(), ""), 409);
         HttpResponse<String> upload = agents.get(0).upload(id, 1, Api.update(config, LoraMode.FEDIT, 1), 1);
         assertThat(upload.statusCode()).isEqualTo(409);
+        assertThat(problem(
+                        api.post(
+                                "/api/v1/federations/" + id + "/start",
+                                agents.get(0).token(),
+                                ""),
+                        403))
+                .contains("forbidden");
         JsonNode audit = read(api.get("/api/v1/audit", api.admin()), 200);
         assertThat(audit).extracting(a -> a.get("action").asString()).contains("federation.cancel", "federation.pause");
+        // refused admin actions are audited too: the illegal pause of a draft, the resume after cancel, the agent
+        assertThat(audit)
+                .filteredOn(a -> a.get("outcome").asString().equals("refused"))
+                .extracting(
+                        a -> a.get("actor").asString() + " " + a.get("action").asString() + " "
+                                + a.get("detail").get("status").asInt())
+                .contains(
+                        "admin federation.pause 409",
+                        "admin federation.resume 409",
+                        agents.get(0).id() + " federation.start 403");
     }
 
     @Test
@@ -352,6 +373,17 @@ class RoundLifecycleTests {
         assertThat(problem(api.post("/api/v1/federations", admin, valid.replace("\"fedavg\"", "\"fedmagic\"")), 400))
                 .contains("fedmagic");
 
+        assertThat(problem(
+                        api.post(
+                                "/api/v1/federations",
+                                admin,
+                                valid.replace("\"name\":\"bad-input\"", "\"name\":\"bad input!\"")),
+                        400))
+                .contains("name");
+        assertThat(read(api.get("/api/v1/federations", admin), 200))
+                .extracting(f -> f.get("name").asString())
+                .doesNotContain("bad-input", "bad input!");
+
         UUID id = api.createAndStart(config);
         List<Api.Agent> agents = agents(id, 3, "bad-");
         engine.tick();
@@ -367,13 +399,32 @@ class RoundLifecycleTests {
         byte[] nan = Api.update(config, LoraMode.FEDIT, Float.NaN);
         byte[] huge = Api.update(config, LoraMode.FEDIT, 100f);
         byte[] garbage = "definitely not safetensors".getBytes();
+        byte[] infinite = Api.update(config, LoraMode.FEDIT, Float.NEGATIVE_INFINITY);
+        AdapterLayout layout = AdapterLayout.of(config);
+        byte[] wrongShape = Api.safetensors(layout.globalTensors(2), spec -> new float[(int) spec.elements()]);
         assertThat(problem(assigned.upload(id, 1, wrongNames, 3), 422)).contains("missing");
+        assertThat(problem(assigned.upload(id, 1, wrongShape, 3), 422))
+                .contains("invalid-update")
+                .contains("has shape [2, 16], expected [4, 16]");
         assertThat(problem(assigned.upload(id, 1, nan, 3), 422)).contains("non-finite");
+        assertThat(problem(assigned.upload(id, 1, infinite, 3), 422)).contains("non-finite");
         assertThat(problem(assigned.upload(id, 1, huge, 3), 422)).contains("norm-exceeded");
         assertThat(problem(assigned.upload(id, 1, garbage, 3), 422)).contains("invalid-update");
         assertThat(problem(assigned.upload(id, 1, good, 3, Api.sha256(garbage)), 422))
                 .contains("checksum-mismatch");
         assertThat(problem(assigned.upload(id, 1, new byte[200_000], 3), 413)).contains("upload-too-large");
+        byte[] oversize = new byte[200_000];
+        UpdateMetadata streamed = new UpdateMetadata(3, Api.sha256(oversize), UpdateCodec.F32, 0, Map.of(), 1);
+        // streamed without a Content-Length: refused while it streams, at the limit
+        assertThat(problem(
+                        Api.send(api.request("/api/v1/agent/federations/" + id + "/rounds/1/update", assigned.token())
+                                .header(UpdateMetadata.HEADER, Api.json.writeValueAsString(streamed))
+                                .header("Content-Type", "application/octet-stream")
+                                .PUT(HttpRequest.BodyPublishers.ofInputStream(
+                                        () -> new java.io.ByteArrayInputStream(oversize)))
+                                .build()),
+                        413))
+                .contains("upload-too-large");
         assertThat(problem(outsider.upload(id, 1, good, 3), 403)).contains("not-assigned");
         assertThat(problem(assigned.upload(id, 7, good, 3), 404)).contains("no-such-round");
         assertThat(blobs.list("updates/")).hasSize(blobsBefore);
@@ -413,6 +464,26 @@ class RoundLifecycleTests {
                 204);
         assertThat(problem(api.post("/api/v1/agent/enroll", null, Map.of("token", enrollment, "name", "late")), 401))
                 .contains("invalid-enrollment-token");
+
+        String shortLived = read(
+                        api.post(
+                                "/api/v1/federations/" + id + "/enrollment-tokens",
+                                admin,
+                                Map.of("expiresIn", "PT1M", "maxUses", 5)),
+                        201)
+                .get("token")
+                .asString();
+        clock.advance(Duration.ofMinutes(2));
+        assertThat(problem(
+                        api.post("/api/v1/agent/enroll", null, Map.of("token", shortLived, "name", "too-late")), 401))
+                .contains("invalid-enrollment-token");
+        String once = api.enrollmentToken(id, 1);
+        api.enroll(once, "first");
+        assertThat(problem(api.post("/api/v1/agent/enroll", null, Map.of("token", once, "name", "second")), 401))
+                .contains("invalid-enrollment-token");
+        assertThat(read(api.get("/api/v1/federations/" + id + "/clients", admin), 200))
+                .extracting(c -> c.get("name").asString())
+                .doesNotContain("late", "too-late", "second");
     }
 
     private static String problem(HttpResponse<String> response, int status) {

@@ -7,6 +7,7 @@ import io.fedtune.trainer.model.PretrainedModel;
 import io.fedtune.trainer.peft.Adapter;
 import io.fedtune.trainer.peft.PeftState;
 import io.fedtune.trainer.text.TextTokenizer;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -17,10 +18,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code generate}: text (or token ids) from a model, with or without an adapter. */
-@Command(
-        name = "generate",
-        mixinStandardHelpOptions = true,
-        description = "Generate a continuation of a prompt, optionally through a trained adapter.")
+@Command(name = "generate", description = "Generate a continuation of a prompt, optionally through a trained adapter.")
 public final class GenerateCommand extends OfflineCommand {
 
     @Option(names = "--model", required = true, paramLabel = "DIR", description = "Hugging Face model directory.")
@@ -79,8 +77,9 @@ public final class GenerateCommand extends OfflineCommand {
                 TextTokenizer tokenizer = ModelLoading.tokenizer(loaded, "generate --prompt");
                 String text = template == ChatTemplate.NONE ? input.prompt : template.promptFor(input.prompt);
                 int[] prompt = promptTokens(tokenizer, text);
-                int[] tokens = Generator.generate(loaded, state, prompt, config.withStopTokens(stops(tokenizer)));
-                out().println(tokenizer.decode(tokens));
+                TextStream stream = new TextStream(tokenizer, out());
+                Generator.generate(loaded, state, prompt, config.withStopTokens(stops(tokenizer)), stream::add);
+                stream.finish();
             }
             out().flush();
         }
@@ -107,5 +106,45 @@ public final class GenerateCommand extends OfflineCommand {
             tokenizer.specialId("<|im_end|>").ifPresent(stops::add);
         }
         return stops;
+    }
+
+    /**
+     * Prints generated text as tokens arrive: decodes everything generated so far and prints what is new, holding
+     * back a trailing replacement character (a multi-byte character whose remaining bytes are still to come).
+     */
+    static final class TextStream {
+        private final TextTokenizer tokenizer;
+        private final PrintWriter out;
+        private int[] tokens = new int[16];
+        private int count;
+        private int printed;
+
+        TextStream(TextTokenizer tokenizer, PrintWriter out) {
+            this.tokenizer = tokenizer;
+            this.out = out;
+        }
+
+        void add(int token) {
+            if (count == tokens.length) {
+                tokens = Arrays.copyOf(tokens, count * 2);
+            }
+            tokens[count++] = token;
+            String text = tokenizer.decode(Arrays.copyOf(tokens, count));
+            int end = text.endsWith("\uFFFD") ? text.length() - 1 : text.length();
+            if (end > printed) {
+                out.print(text.substring(printed, end));
+                out.flush();
+                printed = end;
+            }
+        }
+
+        void finish() {
+            String text = tokenizer.decode(Arrays.copyOf(tokens, count));
+            if (text.length() > printed) {
+                out.print(text.substring(printed));
+            }
+            out.println();
+            out.flush();
+        }
     }
 }

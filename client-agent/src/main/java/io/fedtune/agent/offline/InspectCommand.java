@@ -12,7 +12,6 @@ import picocli.CommandLine.Option;
 /** {@code inspect}: what a model directory holds, without training anything. */
 @Command(
         name = "inspect",
-        mixinStandardHelpOptions = true,
         description = "Show a model's architecture, size, stored dtype and the modules LoRA can adapt.")
 public final class InspectCommand extends OfflineCommand {
 

@@ -8,6 +8,7 @@ import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
@@ -21,6 +22,12 @@ abstract class OfflineCommand implements Callable<Integer> {
 
     @Spec
     CommandSpec spec;
+
+    @Option(
+            names = {"-h", "--help"},
+            usageHelp = true,
+            description = "Show this help message and exit.")
+    boolean help;
 
     @Override
     public final Integer call() {
@@ -49,7 +56,7 @@ abstract class OfflineCommand implements Callable<Integer> {
     int fail(String message) {
         String line = message == null ? "failed" : message.lines().findFirst().orElse(message);
         PrintWriter err = spec.commandLine().getErr();
-        err.println(spec.qualifiedName() + ": " + line);
+        err.println("fedtune-agent " + spec.name() + ": " + line);
         err.flush();
         return BAD_INPUT;
     }

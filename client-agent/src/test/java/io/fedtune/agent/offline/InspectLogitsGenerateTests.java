@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.fedtune.trainer.io.Npy;
 import io.fedtune.trainer.model.LoadOptions;
 import io.fedtune.trainer.model.PretrainedModel;
+import io.fedtune.trainer.peft.PeftConfig;
+import io.fedtune.trainer.peft.PeftState;
 import io.fedtune.trainer.tiny.TinyModelSpec;
 import io.fedtune.trainer.tiny.TinyModels;
 import java.io.IOException;
@@ -78,6 +80,37 @@ class InspectLogitsGenerateTests {
     }
 
     @Test
+    void logitsGoThroughAnAdapterWhenGivenOne() throws IOException {
+        Path adapter = dir.resolve("prompt-adapter");
+        try (PretrainedModel model = PretrainedModel.load(llama, LoadOptions.defaults());
+                PeftState state = PeftState.create(model, PeftConfig.promptTuning(3, null, 5))) {
+            state.toAdapter().write(adapter, llama.toString());
+        }
+        Path base = dir.resolve("base.npy");
+        Path tuned = dir.resolve("tuned.npy");
+
+        OfflineCli baseRun =
+                OfflineCli.run("logits", "--model", llama.toString(), "--ids", "1,2,3", "--out", base.toString());
+        OfflineCli tunedRun = OfflineCli.run(
+                "logits",
+                "--model",
+                llama.toString(),
+                "--adapter",
+                adapter.toString(),
+                "--ids",
+                "1,2,3",
+                "--out",
+                tuned.toString());
+
+        assertThat(baseRun.exitCode()).as(baseRun.err()).isZero();
+        assertThat(tunedRun.exitCode()).as(tunedRun.err()).isZero();
+        assertThat(tunedRun.out()).contains("float32 [3, 384]");
+        float[][] tunedLogits = Npy.read(tuned);
+        assertThat(tunedLogits).hasNumberOfRows(3);
+        assertThat(java.util.Arrays.deepEquals(tunedLogits, Npy.read(base))).isFalse();
+    }
+
+    @Test
     void logitsRejectsBadIdsAndWritesNothing() {
         Path out = dir.resolve("logits.npy");
 
@@ -133,6 +166,25 @@ class InspectLogitsGenerateTests {
         assertThat(ids.exitCode()).as(ids.err()).isZero();
         assertThat(ids.lastLine()).matches("\\d+(,\\d+){0,5}");
         assertThat(again.lastLine()).isEqualTo(ids.lastLine());
+    }
+
+    @Test
+    void generatedTextIsPrintedAsItComesAndEqualsTheWholeDecode() {
+        try (PretrainedModel model = PretrainedModel.load(gpt2, LoadOptions.defaults())) {
+            var tokenizer = model.tokenizer().orElseThrow();
+            int[] prompt = tokenizer.encode("hello world");
+            int[] tokens = io.fedtune.trainer.generate.Generator.generate(
+                    model, null, prompt, io.fedtune.trainer.generate.GenerationConfig.greedy(12));
+            StringWriter printed = new StringWriter();
+            GenerateCommand.TextStream stream = new GenerateCommand.TextStream(tokenizer, new PrintWriter(printed));
+
+            for (int token : tokens) {
+                stream.add(token);
+            }
+            stream.finish();
+
+            assertThat(printed.toString()).isEqualTo(tokenizer.decode(tokens) + System.lineSeparator());
+        }
     }
 
     @Test

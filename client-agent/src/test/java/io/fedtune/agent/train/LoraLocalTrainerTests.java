@@ -116,6 +116,29 @@ class LoraLocalTrainerTests {
     }
 
     @Test
+    void aModelLargerThanTheMemoryBudgetIsRefusedWithTheFigures(@TempDir Path checkpoints) {
+        LocalTrainingRequest request = request(LoraMode.FEDIT, data, checkpoints, 2);
+        LocalTrainingRequest tight = new LocalTrainingRequest(
+                request.federationId(),
+                request.round(),
+                request.peft(),
+                request.training(),
+                request.loraMode(),
+                request.seed(),
+                request.globalAdapter(),
+                request.dataFile(),
+                request.modelDir(),
+                request.checkpointDir(),
+                new TrainerSettings(DeviceChoice.CPU, 0, 2, 0.1, 10_000));
+        assertThatThrownBy(() -> new LoraLocalTrainer().train(tight, TrainingProgressListener.NONE, new StopSignal()))
+                .isInstanceOfSatisfying(
+                        LocalTrainingException.class,
+                        e -> assertThat(e.reason()).isEqualTo(FailureReason.OUT_OF_MEMORY))
+                .hasMessageContaining("the weights need")
+                .hasMessageContaining("memory budget");
+    }
+
+    @Test
     void aMalformedLineIsADataErrorNamingFileAndLine(@TempDir Path dir) throws Exception {
         Path bad = Files.writeString(dir.resolve("bad.jsonl"), "{\"text\":\"fine\"}\n{\"text\": oops}\n");
         assertThatThrownBy(() -> new LoraLocalTrainer()

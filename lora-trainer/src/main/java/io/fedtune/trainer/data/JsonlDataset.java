@@ -1,7 +1,6 @@
 package io.fedtune.trainer.data;
 
 import io.fedtune.trainer.text.TextTokenizer;
-import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -44,6 +43,9 @@ public final class JsonlDataset {
     private static final ObjectMapper JSON = JsonMapper.builder().build();
     private static final int MAX_PROBLEMS_KEPT = 20;
 
+    /** The longest line read, in bytes: far beyond any training example, short of exhausting the heap. */
+    static final int MAX_LINE_BYTES = 64 << 20;
+
     private final Path file;
     private final List<TextExample> examples;
     private final int skipped;
@@ -76,11 +78,14 @@ public final class JsonlDataset {
                 .newDecoder()
                 .onMalformedInput(CodingErrorAction.REPORT)
                 .onUnmappableCharacter(CodingErrorAction.REPORT);
-        try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
-            LineBuffer bytes = new LineBuffer();
-            while (bytes.readLine(in)) {
+        try (InputStream in = Files.newInputStream(file)) {
+            LineBuffer bytes = new LineBuffer(in);
+            while (bytes.readLine()) {
                 lineNumber++;
                 try {
+                    if (bytes.tooLong()) {
+                        throw new MalformedLine("is longer than " + (MAX_LINE_BYTES >> 20) + " MiB");
+                    }
                     String line = decode(decoder, bytes.view(), lineNumber == 1);
                     if (line.isBlank()) {
                         continue;
@@ -341,32 +346,76 @@ public final class JsonlDataset {
         return node == null ? "nothing" : node.getNodeType().name().toLowerCase(java.util.Locale.ROOT);
     }
 
-    /** One line's bytes at a time, without the line break; a carriage return before it is dropped too. */
+    /**
+     * One line's bytes at a time, without the line break (a carriage return before it is dropped too), read through
+     * its own buffer. A line longer than {@link #MAX_LINE_BYTES} is not kept: {@link #tooLong()} says so and the
+     * reader moves on to the next line, so memory stays bounded whatever the file holds.
+     */
     private static final class LineBuffer {
-        private byte[] bytes = new byte[1024];
+        private final InputStream in;
+        private final byte[] chunk = new byte[1 << 16];
+        private int position;
+        private int limit;
+        private byte[] line = new byte[1024];
         private int length;
+        private boolean tooLong;
 
-        boolean readLine(InputStream in) throws IOException {
+        LineBuffer(InputStream in) {
+            this.in = in;
+        }
+
+        boolean readLine() throws IOException {
             length = 0;
-            int b = in.read();
-            if (b < 0) {
-                return false;
-            }
-            while (b >= 0 && b != '\n') {
-                if (length == bytes.length) {
-                    bytes = Arrays.copyOf(bytes, bytes.length * 2);
+            tooLong = false;
+            boolean any = false;
+            while (true) {
+                if (position == limit) {
+                    limit = in.read(chunk);
+                    position = 0;
+                    if (limit <= 0) {
+                        limit = 0;
+                        return any;
+                    }
                 }
-                bytes[length++] = (byte) b;
-                b = in.read();
+                any = true;
+                int start = position;
+                while (position < limit && chunk[position] != '\n') {
+                    position++;
+                }
+                append(start, position);
+                if (position < limit) {
+                    position++; // the line break
+                    if (length > 0 && line[length - 1] == '\r') {
+                        length--;
+                    }
+                    return true;
+                }
             }
-            if (length > 0 && bytes[length - 1] == '\r') {
-                length--;
+        }
+
+        private void append(int from, int to) {
+            int count = to - from;
+            if (tooLong || count == 0) {
+                return;
             }
-            return true;
+            if ((long) length + count > MAX_LINE_BYTES) {
+                tooLong = true;
+                length = 0;
+                return;
+            }
+            if (length + count > line.length) {
+                line = Arrays.copyOf(line, Math.max(line.length * 2, length + count));
+            }
+            System.arraycopy(chunk, from, line, length, count);
+            length += count;
+        }
+
+        boolean tooLong() {
+            return tooLong;
         }
 
         ByteBuffer view() {
-            return ByteBuffer.wrap(bytes, 0, length);
+            return ByteBuffer.wrap(line, 0, length);
         }
     }
 

@@ -1,5 +1,8 @@
 package io.fedtune.trainer.data;
 
+import java.util.Arrays;
+import java.util.Optional;
+
 /**
  * One training sequence: token ids and where the response starts. The loss counts only the predictions of tokens at
  * positions {@code >= promptLength} (the prompt is context, not target).
@@ -24,13 +27,28 @@ public record TokenizedExample(int[] tokens, int promptLength) {
     }
 
     /** The example cut to its first {@code maxLength} tokens, or empty when no response token would remain. */
-    public java.util.Optional<TokenizedExample> truncate(int maxLength) {
+    public Optional<TokenizedExample> truncate(int maxLength) {
         if (tokens.length <= maxLength) {
-            return java.util.Optional.of(this);
+            return Optional.of(this);
         }
         if (maxLength < 2 || promptLength >= maxLength) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
-        return java.util.Optional.of(new TokenizedExample(java.util.Arrays.copyOf(tokens, maxLength), promptLength));
+        return Optional.of(new TokenizedExample(Arrays.copyOf(tokens, maxLength), promptLength));
+    }
+
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof TokenizedExample e && promptLength == e.promptLength && Arrays.equals(tokens, e.tokens);
+    }
+
+    @Override
+    public int hashCode() {
+        return 31 * Arrays.hashCode(tokens) + promptLength;
+    }
+
+    @Override
+    public String toString() {
+        return "TokenizedExample[tokens=" + Arrays.toString(tokens) + ", promptLength=" + promptLength + "]";
     }
 }

@@ -8,6 +8,7 @@ import io.fedtune.trainer.model.KvCache;
 import io.fedtune.trainer.model.PretrainedModel;
 import io.fedtune.trainer.peft.PeftState;
 import java.util.Arrays;
+import java.util.function.IntConsumer;
 
 /**
  * Autoregressive decoding of a {@link PretrainedModel}, optionally with a live PEFT state. With {@link
@@ -27,6 +28,15 @@ public final class Generator {
      *     the model's context
      */
     public static int[] generate(PretrainedModel model, PeftState peft, int[] prompt, GenerationConfig config) {
+        return generate(model, peft, prompt, config, token -> {});
+    }
+
+    /**
+     * As {@link #generate(PretrainedModel, PeftState, int[], GenerationConfig)}, handing each new token to {@code
+     * onToken} as soon as it is chosen (for printing text as it comes).
+     */
+    public static int[] generate(
+            PretrainedModel model, PeftState peft, int[] prompt, GenerationConfig config, IntConsumer onToken) {
         int virtual = peft == null || peft.promptEmbeddings() == null
                 ? 0
                 : (int) peft.promptEmbeddings().getShape().get(0);
@@ -54,6 +64,7 @@ public final class Generator {
                     break;
                 }
                 sequence[length++] = token;
+                onToken.accept(token);
             }
         }
         return Arrays.copyOfRange(sequence, prompt.length, length);

@@ -175,6 +175,9 @@ public final class PretrainedModel implements AutoCloseable {
             long b = inputIds.getShape().get(0);
             long t = inputIds.getShape().get(1);
             NDArray ids = inputIds.getDataType() == DataType.INT64 ? inputIds : inputIds.toType(DataType.INT64, false);
+            if (!ids.getDevice().equals(manager.getDevice())) {
+                ids = ids.toDevice(manager.getDevice(), false);
+            }
             long min = ids.min().getLong();
             long max = ids.max().getLong();
             if (min < 0 || max >= config.vocabSize()) {
@@ -184,6 +187,9 @@ public final class PretrainedModel implements AutoCloseable {
             NDArray hidden = hiddenStates(ids, cacheOrNull, peftOrNull, false);
             NDArray logits = Decoder.linear(hidden.reshape(b * t, config.hidden()), decoder.outputWeight(), null)
                     .reshape(b, t, config.vocabSize());
+            if (!logits.getDevice().equals(inputIds.getDevice())) {
+                logits = logits.toDevice(inputIds.getDevice(), false);
+            }
             NDScope.unregister(logits);
             logits.attach(inputIds.getManager());
             return logits;

@@ -16,12 +16,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 
 /**
  * The tensors of a checkpoint: one {@code model.safetensors} or the shards a {@code model.safetensors.index.json}
@@ -34,7 +32,6 @@ final class WeightSource implements Closeable {
     private final Path dir;
     private final List<SafetensorsFile> files;
     private final Map<String, SafetensorsFile> byName = new LinkedHashMap<>();
-    private final Set<String> used = new HashSet<>();
 
     private WeightSource(Path dir, List<SafetensorsFile> files) {
         this.dir = dir;
@@ -160,7 +157,6 @@ final class WeightSource implements Closeable {
             throw new ModelLoadException(
                     dir + ": tensor '" + name + "' is " + info.dtype().wireName() + ", expected F32, F16 or BF16");
         }
-        used.add(name);
         try {
             return file.readFloats(info);
         } catch (IOException e) {

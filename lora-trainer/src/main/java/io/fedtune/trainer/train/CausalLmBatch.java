@@ -2,7 +2,6 @@ package io.fedtune.trainer.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
 import io.fedtune.trainer.data.TokenizedExample;
@@ -73,9 +72,5 @@ public record CausalLmBatch(long[] ids, int batch, int length, long[] rows, long
         NDArray logProbs = logits.logSoftmax(-1);
         NDArray targetArray = manager.create(targets, new Shape(targets.length, 1));
         return logProbs.gather(targetArray, 1).sum().neg();
-    }
-
-    static DataType idType() {
-        return DataType.INT64;
     }
 }

@@ -88,11 +88,16 @@ public final class FineTuner {
             try (AdamW optimizer = new AdamW(peft.trainable(), anchors, model.manager())) {
                 int step = 0;
                 double firstLoss = Double.NaN;
+                double lastLoss = Double.NaN;
                 if (job.checkpointDir() != null) {
-                    step = resume(job.checkpointDir(), fingerprint, peft, optimizer);
+                    JsonObject resumed = resume(job.checkpointDir(), fingerprint, peft, optimizer);
+                    if (resumed != null) {
+                        step = resumed.get("step").getAsInt();
+                        firstLoss = resumed.get("firstLoss").getAsDouble();
+                        lastLoss = resumed.get("lastLoss").getAsDouble();
+                    }
                 }
                 int startStep = step;
-                double lastLoss = Double.NaN;
                 long tokens = 0;
                 long started = System.nanoTime();
                 boolean interrupted = false;
@@ -143,7 +148,7 @@ public final class FineTuner {
                     boolean stop = job.control().stopRequested() && step < totalSteps;
                     if (job.checkpointDir() != null
                             && (step % job.checkpointEvery() == 0 || stop || step == totalSteps)) {
-                        checkpoint(job.checkpointDir(), fingerprint, step, peft, optimizer, model);
+                        checkpoint(job.checkpointDir(), fingerprint, step, firstLoss, lastLoss, peft, optimizer, model);
                     }
                     if (stop) {
                         interrupted = true;
@@ -218,7 +223,14 @@ public final class FineTuner {
     }
 
     private static void checkpoint(
-            Path dir, String fingerprint, int step, PeftState peft, AdamW optimizer, PretrainedModel model) {
+            Path dir,
+            String fingerprint,
+            int step,
+            double firstLoss,
+            double lastLoss,
+            PeftState peft,
+            AdamW optimizer,
+            PretrainedModel model) {
         Adapter adapter = peft.toAdapter();
         AtomicDirectory.replace(dir, staging -> {
             Path adapterDir = staging.resolve(ADAPTER);
@@ -228,26 +240,28 @@ public final class FineTuner {
             JsonObject state = new JsonObject();
             state.addProperty("fingerprint", fingerprint);
             state.addProperty("step", step);
+            state.addProperty("firstLoss", firstLoss);
+            state.addProperty("lastLoss", lastLoss);
             Files.writeString(staging.resolve(STATE), state + "\n", StandardCharsets.UTF_8);
         });
     }
 
-    /** Restores the adapter and optimizer from a checkpoint of this same job; returns the steps already done. */
-    private static int resume(Path dir, String fingerprint, PeftState peft, AdamW optimizer) {
+    /** Restores the adapter and optimizer from a checkpoint of this same job; returns its state, or null. */
+    private static JsonObject resume(Path dir, String fingerprint, PeftState peft, AdamW optimizer) {
         Path stateFile = dir.resolve(STATE);
         if (!Files.isRegularFile(stateFile)) {
-            return 0;
+            return null;
         }
         try {
             JsonObject state = JsonParser.parseString(Files.readString(stateFile, StandardCharsets.UTF_8))
                     .getAsJsonObject();
             if (!fingerprint.equals(state.get("fingerprint").getAsString())) {
-                return 0;
+                return null;
             }
             Adapter adapter = Adapter.read(dir.resolve(ADAPTER));
             peft.load(adapter);
             optimizer.load(dir.resolve(OPTIMIZER));
-            return state.get("step").getAsInt();
+            return state;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot resume from " + dir, e);
         } catch (RuntimeException e) {

@@ -59,6 +59,22 @@ public record TrainingConfig(
         return new TrainingConfig(1, 0, 4, 1, 2e-4, 0.0, 0, Schedule.COSINE, 1.0, 0.0, 512, 42L);
     }
 
+    public TrainingConfig withEpochs(int count) {
+        return new TrainingConfig(
+                count,
+                maxSteps,
+                batchSize,
+                gradientAccumulation,
+                learningRate,
+                weightDecay,
+                warmupSteps,
+                schedule,
+                clipNorm,
+                proximalMu,
+                maxLength,
+                seed);
+    }
+
     public TrainingConfig withMaxSteps(int steps) {
         return new TrainingConfig(
                 epochs,

@@ -175,6 +175,26 @@ class JsonlDatasetTests {
     }
 
     @Test
+    void skipsALineTooLongToHoldAndReadsOnAfterIt() throws IOException {
+        Path file = dir.resolve("long.jsonl");
+        try (var out = Files.newOutputStream(file)) {
+            out.write("{\"text\": \"before\"}\r\n{\"text\": \"".getBytes(StandardCharsets.UTF_8));
+            byte[] filler = new byte[1 << 20];
+            java.util.Arrays.fill(filler, (byte) 'x');
+            for (int i = 0; i <= JsonlDataset.MAX_LINE_BYTES >> 20; i++) {
+                out.write(filler);
+            }
+            out.write("\"}\n{\"text\": \"after\"}".getBytes(StandardCharsets.UTF_8));
+        }
+
+        JsonlDataset data = JsonlDataset.read(file, options.withSkipMalformed(true));
+
+        assertThat(data.examples()).extracting(TextExample::response).containsExactly("before", "after");
+        assertThat(data.problems()).containsExactly(file + ":2: is longer than 64 MiB");
+        assertThatThrownBy(() -> JsonlDataset.read(file, options)).hasMessage(file + ":2: is longer than 64 MiB");
+    }
+
+    @Test
     void failsWhenEveryLineWasSkipped() throws IOException {
         Path file = file("nope", "{\"x\": 1}");
 

@@ -104,6 +104,16 @@ class GeneratorTests {
     }
 
     @Test
+    void handsOverEachTokenAsItIsChosen() {
+        List<Integer> streamed = new java.util.ArrayList<>();
+
+        int[] tokens = Generator.generate(llama, null, PROMPT, GenerationConfig.greedy(6), streamed::add);
+
+        assertThat(streamed)
+                .containsExactly(java.util.Arrays.stream(tokens).boxed().toArray(Integer[]::new));
+    }
+
+    @Test
     void stopsWhenTheContextIsFull() {
         int context = llama.config().maxPositions();
         int[] longPrompt = new int[context - 2];

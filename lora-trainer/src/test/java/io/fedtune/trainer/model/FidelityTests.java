@@ -2,7 +2,12 @@ package io.fedtune.trainer.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import io.fedtune.trainer.io.Npy;
+import io.fedtune.trainer.peft.Adapter;
+import io.fedtune.trainer.peft.PeftState;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URISyntaxException;
@@ -20,7 +25,8 @@ import tools.jackson.databind.node.ObjectNode;
 /**
  * Logits of {@link PretrainedModel} against golden logits of the independent PyTorch reference in {@code
  * tools/reference} (fixtures under {@code src/test/resources/fixtures}; rerun {@code make_fixtures.py} to
- * regenerate them): 1e-4 max abs on FP32-stored checkpoints, 1e-3 on BF16/F16-stored ones.
+ * regenerate them): 1e-4 max abs on FP32-stored checkpoints, 1e-3 on BF16/F16-stored ones; the same through PEFT
+ * adapters (LoRA, rsLoRA, GPT-2 Conv1D LoRA, prompt tuning) read from Hugging Face PEFT directories.
  */
 class FidelityTests {
 
@@ -58,6 +64,70 @@ class FidelityTests {
         double error = maxAbsDifference(expected, actual);
         System.out.printf("fidelity %-20s max abs error %.3e (tolerance %.0e)%n", name, error, tolerance);
         assertThat(error).as("max abs logit error of %s", name).isLessThanOrEqualTo(tolerance);
+    }
+
+    static Stream<String> adapterFixtures() {
+        return Stream.of("lora-llama-gqa", "lora-qwen2-rslora", "lora-gpt2", "prompt-llama-gqa");
+    }
+
+    @ParameterizedTest
+    @MethodSource("adapterFixtures")
+    void logitsThroughAPeftAdapterMatchTheReferenceImplementation(String name) throws IOException {
+        Path dir = fixture(name);
+        JsonNode golden = JSON.readTree(dir.resolve("golden.json").toFile());
+        int[] ids = ids(golden);
+        double tolerance = golden.get("tolerance").asDouble();
+        float[][] expected = Npy.read(dir.resolve("logits.npy"));
+        Adapter adapter = Adapter.read(dir);
+
+        float[][] actual;
+        try (PretrainedModel model =
+                        PretrainedModel.load(fixture(golden.get("base").asString()), LoadOptions.defaults());
+                PeftState peft = PeftState.of(model, adapter);
+                NDManager scratch = model.manager().newSubManager()) {
+            NDArray logits = model.forward(scratch.create(ids, new Shape(1, ids.length)), null, peft);
+            float[] flat = logits.toFloatArray();
+            int vocab = model.config().vocabSize();
+            actual = new float[ids.length][vocab];
+            for (int t = 0; t < ids.length; t++) {
+                System.arraycopy(flat, t * vocab, actual[t], 0, vocab);
+            }
+        }
+
+        double error = maxAbsDifference(expected, actual);
+        System.out.printf("fidelity %-20s max abs error %.3e (tolerance %.0e)%n", name, error, tolerance);
+        assertThat(error).as("max abs logit error of %s", name).isLessThanOrEqualTo(tolerance);
+    }
+
+    @ParameterizedTest
+    @MethodSource("fixtures")
+    void decodingWithTheKvCacheGivesTheReferenceLogitsPositionByPosition(String name) throws IOException {
+        Path dir = fixture(name);
+        JsonNode golden = JSON.readTree(dir.resolve("golden.json").toFile());
+        int[] ids = ids(golden);
+        float[][] expected = Npy.read(dir.resolve("logits.npy"));
+        int prefix = 5;
+
+        float[][] actual = new float[ids.length][];
+        try (PretrainedModel model = PretrainedModel.load(dir, LoadOptions.defaults());
+                KvCache cache = model.newCache();
+                NDManager scratch = model.manager().newSubManager()) {
+            int vocab = model.config().vocabSize();
+            float[] first = model.forward(
+                            scratch.create(java.util.Arrays.copyOf(ids, prefix), new Shape(1, prefix)), cache, null)
+                    .toFloatArray();
+            for (int t = 0; t < prefix; t++) {
+                actual[t] = java.util.Arrays.copyOfRange(first, t * vocab, (t + 1) * vocab);
+            }
+            for (int t = prefix; t < ids.length; t++) {
+                actual[t] = model.forward(scratch.create(new int[] {ids[t]}, new Shape(1, 1)), cache, null)
+                        .toFloatArray();
+            }
+            assertThat(cache.length()).isEqualTo(ids.length);
+        }
+
+        assertThat(maxAbsDifference(expected, actual))
+                .isLessThanOrEqualTo(golden.get("tolerance").asDouble());
     }
 
     @Test

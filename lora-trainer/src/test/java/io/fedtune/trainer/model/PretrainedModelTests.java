@@ -94,6 +94,57 @@ class PretrainedModelTests {
     }
 
     @Test
+    void gpt2KeysLoadWithOrWithoutTheTransformerPrefix() throws Exception {
+        Path dir = TinyModels.write(tmp.resolve("gpt2"), TinyModelSpec.gpt2().withStoredAs(DType.F16));
+        float[][] prefixed;
+        try (PretrainedModel model = PretrainedModel.load(dir, LoadOptions.defaults())) {
+            assertThat(model.storedAs()).isEqualTo(DType.F16);
+            assertThat(model.loraEligibleModules()).containsExactly("c_attn", "c_proj", "c_fc");
+            prefixed = model.logits(new int[] {10, 20, 30});
+        }
+        Path file = dir.resolve("model.safetensors");
+        SafetensorsWriter writer = new SafetensorsWriter();
+        try (SafetensorsFile in = SafetensorsFile.open(file)) {
+            for (TensorInfo t : in.tensors()) {
+                writer.addFloats(t.name().replaceFirst("^transformer\\.", ""), DType.F16, t.shape(), in.readFloats(t));
+            }
+        }
+        writer.writeTo(file);
+        try (SafetensorsFile in = SafetensorsFile.open(file)) {
+            assertThat(in.tensors()).noneMatch(t -> t.name().startsWith("transformer."));
+        }
+        try (PretrainedModel model = PretrainedModel.load(dir, LoadOptions.defaults())) {
+            assertThat(model.logits(new int[] {10, 20, 30})).isEqualTo(prefixed);
+            assertThat(model.modulePaths()).contains("transformer.h.1.mlp.c_fc");
+        }
+    }
+
+    @Test
+    void missingAndCorruptFilesAreErrorsNamingTheFile() throws Exception {
+        Path dir = TinyModels.write(tmp.resolve("corrupt"), TinyModelSpec.llama());
+        Path weights = dir.resolve("model.safetensors");
+        byte[] bytes = Files.readAllBytes(weights);
+        Files.write(weights, java.util.Arrays.copyOf(bytes, bytes.length / 2));
+        assertThatThrownBy(() -> PretrainedModel.load(dir, LoadOptions.defaults()))
+                .isInstanceOf(ModelLoadException.class)
+                .hasMessageContaining("model.safetensors")
+                .hasMessageContaining("corrupt");
+        Files.delete(weights);
+        assertThatThrownBy(() -> PretrainedModel.load(dir, LoadOptions.defaults()))
+                .isInstanceOf(ModelLoadException.class)
+                .hasMessageContaining("no model.safetensors");
+        Files.writeString(dir.resolve("config.json"), "{\"architectures\": [\"LlamaForCausalLM\"], \"hidden_size\": ");
+        assertThatThrownBy(() -> PretrainedModel.load(dir, LoadOptions.defaults()))
+                .isInstanceOf(ModelLoadException.class)
+                .hasMessageContaining("config.json")
+                .hasMessageContaining("malformed JSON");
+        Files.delete(dir.resolve("config.json"));
+        assertThatThrownBy(() -> PretrainedModel.load(dir, LoadOptions.defaults()))
+                .isInstanceOf(ModelLoadException.class)
+                .hasMessageContaining("config.json: no such file");
+    }
+
+    @Test
     void anUnsupportedArchitectureIsNamed() throws Exception {
         Path dir = TinyModels.write(tmp.resolve("m"), TinyModelSpec.llama());
         Path config = dir.resolve("config.json");
@@ -145,6 +196,72 @@ class PretrainedModelTests {
             assertThatThrownBy(() -> model.logits(new int[129]))
                     .isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("longer than the model's context of 128");
+        }
+    }
+
+    @Test
+    void loadsAShardedCheckpointThroughItsIndex() throws Exception {
+        Path dir = TinyModels.write(tmp.resolve("sharded"), TinyModelSpec.gpt2());
+        float[][] whole;
+        try (PretrainedModel model = PretrainedModel.load(dir, LoadOptions.defaults())) {
+            whole = model.logits(new int[] {1, 2, 3});
+        }
+        Path single = dir.resolve("model.safetensors");
+        SafetensorsWriter first = new SafetensorsWriter();
+        SafetensorsWriter second = new SafetensorsWriter();
+        StringBuilder map = new StringBuilder();
+        try (SafetensorsFile in = SafetensorsFile.open(single)) {
+            int i = 0;
+            for (TensorInfo t : in.tensors()) {
+                String shard = i++ % 2 == 0 ? "model-00001-of-00002.safetensors" : "model-00002-of-00002.safetensors";
+                (shard.startsWith("model-00001") ? first : second)
+                        .addFloats(t.name(), DType.F32, t.shape(), in.readFloats(t));
+                map.append(map.length() == 0 ? "" : ",")
+                        .append('"')
+                        .append(t.name())
+                        .append("\":\"")
+                        .append(shard)
+                        .append('"');
+            }
+        }
+        first.writeTo(dir.resolve("model-00001-of-00002.safetensors"));
+        second.writeTo(dir.resolve("model-00002-of-00002.safetensors"));
+        Files.writeString(
+                dir.resolve("model.safetensors.index.json"), "{\"metadata\":{},\"weight_map\":{" + map + "}}");
+        Files.delete(single);
+        try (PretrainedModel model = PretrainedModel.load(dir, LoadOptions.defaults())) {
+            assertThat(model.logits(new int[] {1, 2, 3})).isEqualTo(whole);
+        }
+        Files.delete(dir.resolve("model-00002-of-00002.safetensors"));
+        assertThatThrownBy(() -> PretrainedModel.load(dir, LoadOptions.defaults()))
+                .isInstanceOf(ModelLoadException.class)
+                .hasMessageContaining("model-00002-of-00002.safetensors");
+    }
+
+    @Test
+    void cachedDecodingWithLoraAndPromptTuningMatchesTheFullForward() {
+        Path dir = TinyModels.write(tmp.resolve("peft"), TinyModelSpec.llama());
+        int[] ids = {3, 17, 42, 99, 7};
+        try (PretrainedModel model = PretrainedModel.load(dir, LoadOptions.defaults())) {
+            for (io.fedtune.trainer.peft.PeftConfig config : java.util.List.of(
+                    io.fedtune.trainer.peft.PeftConfig.lora(2, 4, java.util.List.of("q_proj", "v_proj", "down_proj")),
+                    io.fedtune.trainer.peft.PeftConfig.promptTuning(3, null, 5))) {
+                try (io.fedtune.trainer.peft.PeftState fresh = io.fedtune.trainer.peft.PeftState.create(model, config);
+                        io.fedtune.trainer.peft.PeftState peft = io.fedtune.trainer.peft.PeftState.of(
+                                model, io.fedtune.trainer.peft.AdapterTestSupport.randomised(fresh.toAdapter()));
+                        NDManager m = model.manager().newSubManager();
+                        KvCache cache = model.newCache()) {
+                    float[] full = model.forward(m.create(ids, new Shape(1, 5)), null, peft)
+                            .toFloatArray();
+                    model.forward(m.create(new int[] {3, 17, 42, 99}, new Shape(1, 4)), cache, peft);
+                    float[] last = model.forward(m.create(new int[] {7}, new Shape(1, 1)), cache, peft)
+                            .toFloatArray();
+                    int v = model.config().vocabSize();
+                    for (int i = 0; i < v; i++) {
+                        assertThat(last[i]).isCloseTo(full[4 * v + i], org.assertj.core.data.Offset.offset(1e-5f));
+                    }
+                }
+            }
         }
     }
 
