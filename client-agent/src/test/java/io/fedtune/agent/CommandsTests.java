@@ -134,6 +134,21 @@ class CommandsTests {
     }
 
     @Test
+    void doctorNamesTheEngineAndSaysHowToGetAGpuWhenNoneIsVisible() throws Exception {
+        Path home = dir.resolve("home");
+        Agents.enroll(server.uri(), "t", "lab-7", home);
+        int code = run("doctor", "--home", home.toString(), "--device", "gpu");
+
+        assertThat(out.toString()).containsPattern("device\\s+PyTorch \\S+, \\d+ GPU\\(s\\) visible");
+        if (ai.djl.engine.Engine.getInstance().getGpuCount() == 0) {
+            assertThat(code).isEqualTo(1);
+            assertThat(out.toString()).contains("[FAIL] device").contains("PYTORCH_LIBRARY_PATH");
+        } else {
+            assertThat(out.toString()).contains("training runs on gpu");
+        }
+    }
+
+    @Test
     void runWithoutDataFailsWithTheConfigurationKeyToSet() throws Exception {
         Path home = dir.resolve("home");
         Agents.enroll(server.uri(), "t", "lab-4", home);
