@@ -106,6 +106,34 @@ class RoundLifecycleTests {
     }
 
     @Test
+    void anInterruptedAdapterDownloadResumesFromWhereItStoppedWithARangeRequest() {
+        FederationConfig config = Api.config("resume", 1, 1, 1, Duration.ofMinutes(10), LoraMode.FEDIT, null, null);
+        UUID id = api.createAndStart(config);
+        Api.Agent agent = agents(id, 1, "resume-").get(0);
+        engine.tick();
+        String path = agent.task(1).get("globalAdapter").get("downloadPath").asString();
+        byte[] whole = agent.download(path);
+
+        HttpResponse<byte[]> rest = agent.download(path, "bytes=100-");
+        assertThat(rest.statusCode()).isEqualTo(206);
+        assertThat(rest.headers().firstValue("Content-Range"))
+                .contains("bytes 100-" + (whole.length - 1) + "/" + whole.length);
+        assertThat(rest.body()).isEqualTo(java.util.Arrays.copyOfRange(whole, 100, whole.length));
+
+        HttpResponse<byte[]> middle = agent.download(path, "bytes=8-15");
+        assertThat(middle.statusCode()).isEqualTo(206);
+        assertThat(middle.body()).isEqualTo(java.util.Arrays.copyOfRange(whole, 8, 16));
+
+        HttpResponse<byte[]> beyond = agent.download(path, "bytes=" + whole.length + "-");
+        assertThat(beyond.statusCode()).isEqualTo(416);
+        assertThat(beyond.headers().firstValue("Content-Range")).contains("bytes */" + whole.length);
+
+        HttpResponse<byte[]> several = agent.download(path, "bytes=0-1,4-5");
+        assertThat(several.statusCode()).isEqualTo(200);
+        assertThat(several.body()).isEqualTo(whole);
+    }
+
+    @Test
     void aFederationRunsItsRoundsRegistersEachAdapterAndCompletes() {
         FederationConfig config = Api.config("journey", 2, 2, 3, Duration.ofMinutes(10), LoraMode.FFA, null, null);
         UUID id = api.createAndStart(config);
