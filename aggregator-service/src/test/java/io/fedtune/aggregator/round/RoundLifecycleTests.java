@@ -79,6 +79,12 @@ class RoundLifecycleTests {
     @Autowired
     BlobStore blobs;
 
+    @Autowired
+    OrphanSweeper sweeper;
+
+    @Autowired
+    org.springframework.jdbc.core.simple.JdbcClient jdbc;
+
     private Api api;
 
     @BeforeEach
@@ -103,6 +109,52 @@ class RoundLifecycleTests {
 
     private JsonNode round(UUID id, int number) {
         return read(api.get("/api/v1/federations/" + id + "/rounds/" + number, api.admin()), 200);
+    }
+
+    @Test
+    void theBytesOfAcceptedUpdatesGoAWeekAfterTheirRoundEndedWhileTheirRowsStay() throws Exception {
+        FederationConfig config = Api.config("retention", 2, 1, 1, Duration.ofMinutes(10), LoraMode.FEDIT, null, null);
+        UUID id = api.createAndStart(config);
+        Api.Agent agent = agents(id, 1, "retention-").get(0);
+        engine.tick();
+        agent.task(1);
+        read(agent.upload(id, 1, Api.update(config, LoraMode.FEDIT, 1), 10), 201);
+        engine.tick(); // round 1 aggregated and closed; round 2 opens
+        engine.tick();
+        agent.task(1);
+        read(agent.upload(id, 2, Api.update(config, LoraMode.FEDIT, 2), 10), 201);
+        List<String> keys = jdbc.sql("SELECT u.blob_key FROM client_update u JOIN round r ON r.id = u.round_id"
+                        + " WHERE r.federation_id = ? ORDER BY r.number")
+                .param(id)
+                .query(String.class)
+                .list();
+        assertThat(keys).hasSize(2);
+        assertThat(blobs.exists(keys.get(0))).isTrue();
+
+        // Age round 1 in the database rather than move the clock every test of this class shares.
+        endRoundAgo(id, 1, Duration.ofDays(6));
+        sweeper.purgeExpiredUpdates();
+        assertThat(blobs.exists(keys.get(0)))
+                .as("kept for the retention period")
+                .isTrue();
+
+        endRoundAgo(id, 1, Duration.ofDays(8));
+        sweeper.purgeExpiredUpdates();
+        assertThat(blobs.exists(keys.get(0))).as("round 1 ended 8 days ago").isFalse();
+        assertThat(blobs.exists(keys.get(1))).as("round 2 is still collecting").isTrue();
+        assertThat(jdbc.sql("SELECT count(*) FROM client_update u JOIN round r ON r.id = u.round_id"
+                                + " WHERE r.federation_id = ? AND u.blob_purged_at IS NOT NULL")
+                        .param(id)
+                        .query(Long.class)
+                        .single())
+                .isEqualTo(1L);
+        assertThat(round(id, 1).get("aggregate").get("updates").asInt()).isEqualTo(1);
+    }
+
+    private void endRoundAgo(UUID federation, int number, Duration ago) {
+        jdbc.sql("UPDATE round SET closed_at = ? WHERE federation_id = ? AND number = ?")
+                .params(java.sql.Timestamp.from(clock.instant().minus(ago)), federation, number)
+                .update();
     }
 
     @Test
