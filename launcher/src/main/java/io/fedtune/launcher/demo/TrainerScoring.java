@@ -28,6 +28,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 /**
  * The demo's measurements with lora-trainer: the base model loaded once, every client's holdout tokenized as the
@@ -66,30 +70,34 @@ final class TrainerScoring implements DemoScoring {
 
             @Override
             public DemoScoring open(Path modelDirectory, List<DemoClient> clients, DemoPlan plan) {
-                PretrainedModel model = PretrainedModel.load(modelDirectory, LoadOptions.defaults());
-                try {
-                    TextTokenizer tokenizer = model.tokenizer()
-                            .orElseThrow(() -> new DemoInputException(
-                                    "--model " + modelDirectory + " has no tokenizer.json; the demo needs one"));
-                    List<TokenizedExample> union = new ArrayList<>();
-                    for (DemoClient client : clients) {
-                        union.addAll(tokenize(client.holdout(), tokenizer, plan.maxLength()));
-                    }
-                    if (union.isEmpty()) {
-                        throw new DemoInputException("The clients' holdouts have no example with a token to score");
-                    }
-                    return new TrainerScoring(
-                            model,
-                            tokenizer,
-                            List.copyOf(union),
-                            modelDirectory.getFileName().toString(),
-                            PeftConfig.lora(plan.rank(), plan.alpha(), plan.targetModules()));
-                } catch (RuntimeException e) {
-                    model.close();
-                    throw e;
-                }
+                return OwnThread.open(() -> openHere(modelDirectory, clients, plan));
             }
         };
+    }
+
+    private static DemoScoring openHere(Path modelDirectory, List<DemoClient> clients, DemoPlan plan) {
+        PretrainedModel model = PretrainedModel.load(modelDirectory, LoadOptions.defaults());
+        try {
+            TextTokenizer tokenizer = model.tokenizer()
+                    .orElseThrow(() -> new DemoInputException(
+                            "--model " + modelDirectory + " has no tokenizer.json; the demo needs one"));
+            List<TokenizedExample> union = new ArrayList<>();
+            for (DemoClient client : clients) {
+                union.addAll(tokenize(client.holdout(), tokenizer, plan.maxLength()));
+            }
+            if (union.isEmpty()) {
+                throw new DemoInputException("The clients' holdouts have no example with a token to score");
+            }
+            return new TrainerScoring(
+                    model,
+                    tokenizer,
+                    List.copyOf(union),
+                    modelDirectory.getFileName().toString(),
+                    PeftConfig.lora(plan.rank(), plan.alpha(), plan.targetModules()));
+        } catch (RuntimeException e) {
+            model.close();
+            throw e;
+        }
     }
 
     @Override
@@ -152,6 +160,74 @@ final class TrainerScoring implements DemoScoring {
             return JsonlDataset.tokenize(JsonlDataset.read(file, options).examples(), tokenizer, maxLength);
         } catch (DataFormatException e) {
             throw new DemoInputException(e.getMessage());
+        }
+    }
+
+    /**
+     * Runs every call of a scoring on one worker thread of its own, as the agents train on theirs: libtorch's OpenMP
+     * pool spins on the JVM's main thread and, on a busy machine, makes each step many times slower there.
+     */
+    private static final class OwnThread implements DemoScoring {
+
+        private final ExecutorService worker;
+        private final DemoScoring scoring;
+
+        private OwnThread(ExecutorService worker, DemoScoring scoring) {
+            this.worker = worker;
+            this.scoring = scoring;
+        }
+
+        static DemoScoring open(Callable<DemoScoring> opener) {
+            ExecutorService worker = Executors.newSingleThreadExecutor(runnable -> {
+                Thread thread = new Thread(runnable, "demo-scoring");
+                thread.setDaemon(true);
+                return thread;
+            });
+            try {
+                return new OwnThread(worker, call(worker, opener));
+            } catch (RuntimeException | Error e) {
+                worker.shutdownNow();
+                throw e;
+            }
+        }
+
+        @Override
+        public double unionHoldoutLoss(Path adapter) {
+            return call(worker, () -> scoring.unionHoldoutLoss(adapter));
+        }
+
+        @Override
+        public Path trainLocalOnly(DemoClient client, Path initialAdapter, DemoPlan plan, Path outputDirectory) {
+            return call(worker, () -> scoring.trainLocalOnly(client, initialAdapter, plan, outputDirectory));
+        }
+
+        @Override
+        public void close() {
+            try {
+                call(worker, () -> {
+                    scoring.close();
+                    return null;
+                });
+            } finally {
+                worker.shutdown();
+            }
+        }
+
+        private static <T> T call(ExecutorService worker, Callable<T> task) {
+            try {
+                return worker.submit(task).get();
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof RuntimeException runtime) {
+                    throw runtime;
+                }
+                if (e.getCause() instanceof Error error) {
+                    throw error;
+                }
+                throw new DemoException(String.valueOf(e.getCause()), e.getCause());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new DemoException("Interrupted while scoring", e);
+            }
         }
     }
 }
