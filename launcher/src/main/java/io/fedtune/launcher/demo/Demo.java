@@ -261,7 +261,7 @@ final class Demo {
         return new FederationConfig(
                 "demo-" + UUID.randomUUID().toString().substring(0, 8),
                 "fedtune demo: " + clients + " clients with non-IID data",
-                new BaseModelSpec(model.getFileName().toString(), dims),
+                new BaseModelSpec(baseModelId(model), dims),
                 new PeftSpec(PeftMethod.LORA, plan.rank(), plan.alpha(), 0, false, targets, null, 0),
                 new TrainingSpec(
                         1, plan.stepsPerRound(), plan.batchSize(), plan.learningRate(), 0, plan.maxLength(), 0, 1.0),
@@ -272,6 +272,12 @@ final class Demo {
                 null,
                 null,
                 plan.seed());
+    }
+
+    /** The checkpoint's path, so that the exported adapter_config.json names it (PEFT loads the base from there). */
+    private static String baseModelId(Path model) {
+        String path = model.toAbsolutePath().toString();
+        return path.length() <= 200 ? path : model.getFileName().toString();
     }
 
     private Path generateModel(Path directory) {
