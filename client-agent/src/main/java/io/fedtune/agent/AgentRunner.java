@@ -76,6 +76,7 @@ public final class AgentRunner {
     private final Credentials credentials;
     private final AggregatorClient client;
     private final TaskExecutor executor;
+    private final LocalTrainer ownTrainer;
     private final AgentListener listener;
     private final Predicate<RoundEvent> stopWhen;
     private final Duration pollWait;
@@ -103,10 +104,11 @@ public final class AgentRunner {
         this.heartbeatMax = b.heartbeatMax;
         this.backoffInitial = b.backoffInitial;
         this.backoffMax = b.backoffMax;
+        this.ownTrainer = b.trainer == null ? LocalTrainers.lora() : null;
         this.executor = new TaskExecutor(
                 home,
                 client,
-                b.trainer == null ? LocalTrainers.lora() : b.trainer,
+                b.trainer == null ? ownTrainer : b.trainer,
                 new TaskExecutor.Settings(
                         b.dataFile,
                         b.modelDir,
@@ -195,6 +197,13 @@ public final class AgentRunner {
             }
         } finally {
             heartbeats.shutdownNow();
+            if (ownTrainer instanceof AutoCloseable closeable) {
+                try {
+                    closeable.close();
+                } catch (Exception e) {
+                    log.warn("Cannot release the trainer: {}", e.toString());
+                }
+            }
         }
     }
 

@@ -80,6 +80,27 @@ class AgentRunnerTests {
     }
 
     @Test
+    void fetchesAFreshTokenWhenTheOldOneIsAboutToExpire() {
+        server.tokenLifetimeSeconds = 1;
+        AgentRunner.Result result = runner(new ShiftingTrainer(0.5f)).build().run();
+
+        assertThat(result.reason()).isEqualTo(AgentRunner.StopReason.CONDITION_MET);
+        assertThat(server.uploads).hasSize(1);
+        // Each call finds its token within 30 s of expiry, so it asks for a new one instead of being refused.
+        assertThat(server.tokenRequests.get()).isGreaterThanOrEqualTo(4);
+    }
+
+    @Test
+    void aTokenTheServerCallsExpiredIsReplacedAndTheCallRepeated() {
+        server.expiredTokenAnswersLeft = 1;
+        AgentRunner.Result result = runner(new ShiftingTrainer(0.5f)).build().run();
+
+        assertThat(result.reason()).isEqualTo(AgentRunner.StopReason.CONDITION_MET);
+        assertThat(server.tokenRequests.get()).isEqualTo(2);
+        assertThat(server.uploads).hasSize(1);
+    }
+
+    @Test
     void stopsRetryingWithAClearMessageWhenItsCredentialsAreRevoked() {
         server.revoked = true;
         AgentRunner.Result result = runner(new ShiftingTrainer(0.5f)).build().run();

@@ -134,6 +134,21 @@ class CommandsTests {
     }
 
     @Test
+    void doctorNamesTheEngineAndSaysHowToGetAGpuWhenNoneIsVisible() throws Exception {
+        Path home = dir.resolve("home");
+        Agents.enroll(server.uri(), "t", "lab-7", home);
+        int code = run("doctor", "--home", home.toString(), "--device", "gpu");
+
+        assertThat(out.toString()).containsPattern("device\\s+PyTorch \\S+, \\d+ GPU\\(s\\) visible");
+        if (ai.djl.engine.Engine.getInstance().getGpuCount() == 0) {
+            assertThat(code).isEqualTo(1);
+            assertThat(out.toString()).contains("[FAIL] device").contains("PYTORCH_LIBRARY_PATH");
+        } else {
+            assertThat(out.toString()).contains("training runs on gpu");
+        }
+    }
+
+    @Test
     void runWithoutDataFailsWithTheConfigurationKeyToSet() throws Exception {
         Path home = dir.resolve("home");
         Agents.enroll(server.uri(), "t", "lab-4", home);
@@ -154,6 +169,65 @@ class CommandsTests {
 
         assertThat(run("run", "--home", home.toString())).as(err.toString()).isZero();
         assertThat(err.toString()).contains("the federation is completed");
+    }
+
+    @Test
+    void runEnrollsAnUnenrolledHomeFromATokenFileOnceAndThenRunsAsUsual() throws Exception {
+        Path home = dir.resolve("home");
+        Path tokenFile = Files.writeString(dir.resolve("token"), "t\n");
+        Path data = Files.writeString(dir.resolve("d.jsonl"), "{\"text\":\"x\"}\n");
+        server.taskOffered = false;
+        server.status = io.fedtune.protocol.api.FederationStatus.COMPLETED;
+        String[] args = {
+            "run",
+            "--home",
+            home.toString(),
+            "--server",
+            server.uri().toString(),
+            "--enrollment-token-file",
+            tokenFile.toString(),
+            "--name",
+            "clinic-north",
+            "--data",
+            data.toString(),
+            "--model",
+            dir.toString()
+        };
+
+        assertThat(run(args)).as(err.toString()).isZero();
+        assertThat(err.toString()).contains("Enrolled as clinic-north");
+        assertThat(io.fedtune.agent.home.AgentHome.open(home).credentials().name())
+                .isEqualTo("clinic-north");
+
+        // A restarted container gives the same arguments: the enrolled home keeps its credentials and ignores the
+        // (by now used-up) token.
+        Files.writeString(tokenFile, "bad");
+        assertThat(run(args)).as(err.toString()).isZero();
+    }
+
+    @Test
+    void runWithAnEmptyOrUnacceptedTokenFileSaysWhichFileAndEnrollsNothing() throws Exception {
+        Path home = dir.resolve("home");
+        Path tokenFile = Files.writeString(dir.resolve("token"), "  \n");
+        String[] args = {
+            "run",
+            "--home",
+            home.toString(),
+            "--server",
+            server.uri().toString(),
+            "--enrollment-token-file",
+            tokenFile.toString(),
+            "--data",
+            dir.resolve("d.jsonl").toString()
+        };
+
+        assertThat(run(args)).isEqualTo(1);
+        assertThat(err.toString()).contains(tokenFile.toString()).contains("is empty");
+
+        Files.writeString(tokenFile, "bad");
+        assertThat(run(args)).isEqualTo(1);
+        assertThat(err.toString()).contains("refused the enrollment").contains(tokenFile.toString());
+        assertThat(io.fedtune.agent.home.AgentHome.open(home).isEnrolled()).isFalse();
     }
 
     @Test

@@ -49,6 +49,9 @@ final class FakeAggregator implements AutoCloseable {
     final String adapterSha;
 
     volatile boolean revoked;
+    volatile int tokenLifetimeSeconds = 300;
+    volatile int expiredTokenAnswersLeft;
+    final java.util.Set<String> tokensIssued = java.util.concurrent.ConcurrentHashMap.newKeySet();
     volatile int pollErrorsLeft;
     volatile int corruptDownloadsLeft;
     volatile int uploadErrorsLeft;
@@ -137,12 +140,22 @@ final class FakeAggregator implements AutoCloseable {
                 if (revoked) {
                     problem(exchange, 401, "invalid-client", "Unknown client, wrong secret, or a revoked client");
                 } else {
-                    json(exchange, 200, Map.of("access_token", "t", "token_type", "Bearer", "expires_in", 300));
+                    String token = "t" + tokenRequests.get();
+                    tokensIssued.add(token);
+                    json(
+                            exchange,
+                            200,
+                            Map.of("access_token", token, "token_type", "Bearer", "expires_in", tokenLifetimeSeconds));
                 }
                 return;
             }
             if (revoked) {
                 problem(exchange, 401, "client-revoked", "Client " + clientId + " is revoked");
+                return;
+            }
+            if (expiredTokenAnswersLeft > 0) {
+                expiredTokenAnswersLeft--;
+                problem(exchange, 401, "unauthorized", "Jwt expired");
                 return;
             }
             if (path.equals("/api/v1/agent/heartbeat")) {

@@ -121,4 +121,21 @@ class ComposeFileTests {
         assertThat(services.at("/agent-north/volumes/0/source").asText())
                 .isNotEqualTo(services.at("/agent-south/volumes/0/source").asText());
     }
+
+    @Test
+    void eachAgentCommandIsOneTheRealAgentCliAccepts() {
+        for (String agent : List.of("agent-north", "agent-south")) {
+            List<String> command = new java.util.ArrayList<>();
+            services.get(agent).get("command").forEach(word -> command.add(word.asText()));
+            picocli.CommandLine.ParseResult parsed =
+                    io.fedtune.agent.AgentCli.commandLine().parseArgs(command.toArray(String[]::new));
+            picocli.CommandLine.ParseResult run = parsed.subcommand();
+            assertThat(run.commandSpec().name()).as(agent).isEqualTo("run");
+            assertThat(run.hasMatchedOption("--enrollment-token-file"))
+                    .as(agent)
+                    .isTrue();
+            assertThat(run.hasMatchedOption("--model")).as(agent).isTrue();
+            assertThat(run.<Path>matchedOptionValue("--data", null)).as(agent).hasToString("/data/train.jsonl");
+        }
+    }
 }

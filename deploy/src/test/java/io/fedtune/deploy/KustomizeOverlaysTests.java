@@ -375,4 +375,24 @@ class KustomizeOverlaysTests {
                 .singleElement()
                 .satisfies(policy -> assertThat(policy.getSpec().getIngress()).isNullOrEmpty());
     }
+
+    @Test
+    void theAgentsArgumentsAreOnesTheRealAgentCliAccepts() {
+        Container container = deployment("k8s/agent", "fedtune-agent")
+                .getSpec()
+                .getTemplate()
+                .getSpec()
+                .getContainers()
+                .get(0);
+        // Kubernetes expands $(VAR) from the container's environment before the agent sees its arguments.
+        String[] args = container.getArgs().stream()
+                .map(arg -> arg.replace("$(FEDTUNE_SERVER)", "https://fedtune.example.org")
+                        .replace("$(FEDTUNE_AGENT_NAME)", "site-a"))
+                .toArray(String[]::new);
+        picocli.CommandLine.ParseResult run =
+                io.fedtune.agent.AgentCli.commandLine().parseArgs(args).subcommand();
+        assertThat(run.commandSpec().name()).isEqualTo("run");
+        assertThat(run.hasMatchedOption("--enrollment-token-file")).isTrue();
+        assertThat(run.hasMatchedOption("--model")).isTrue();
+    }
 }

@@ -284,6 +284,8 @@ class FederatedTrainingTests {
                         .loss();
             }
         }
+        System.out.println(
+                "Global adapter loss on the union of the holdouts, versions 0-3: " + Arrays.toString(losses));
         assertThat(losses[1])
                 .as("holdout losses by version %s", Arrays.toString(losses))
                 .isLessThan(losses[0]);

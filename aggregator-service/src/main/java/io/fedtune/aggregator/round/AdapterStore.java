@@ -110,6 +110,11 @@ public class AdapterStore {
         return blobs.get(version.blobKey());
     }
 
+    /** {@code length} bytes of a version's file from {@code offset} on (a resumed download). */
+    public InputStream open(AdapterVersion version, long offset, long length) throws IOException {
+        return blobs.get(version.blobKey(), offset, length);
+    }
+
     static AdapterVersion map(java.sql.ResultSet rs, int row) throws java.sql.SQLException {
         return new AdapterVersion(
                 rs.getObject("federation_id", UUID.class),

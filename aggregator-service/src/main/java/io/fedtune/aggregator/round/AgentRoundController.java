@@ -92,7 +92,11 @@ class AgentRoundController {
 
     @GetMapping("/federations/{federationId}/adapters/{version}")
     ResponseEntity<StreamingResponseBody> download(
-            @PathVariable UUID federationId, @PathVariable int version, Authentication authentication) {
+            @PathVariable UUID federationId,
+            @PathVariable int version,
+            @RequestHeader(name = HttpHeaders.RANGE, required = false) String range,
+            @RequestHeader(name = HttpHeaders.IF_RANGE, required = false) String ifRange,
+            Authentication authentication) {
         Jwt jwt = (Jwt) authentication.getPrincipal();
         boolean agentCaller = authentication.getAuthorities().stream()
                 .anyMatch(a -> a.getAuthority().equals("ROLE_AGENT"));
@@ -111,16 +115,31 @@ class AgentRoundController {
                     .params(Timestamp.from(clock.instant()), agent.id(), version)
                     .update();
         }
+        String etag = "\"" + adapter.sha256() + "\"";
+        long size = adapter.sizeBytes();
+        // A resumed download (RFC 9110 §14): one range of the immutable file; a stale If-Range gets the whole file.
+        long[] slice = ifRange == null || ifRange.equals(etag) ? ByteRanges.single(range, size) : null;
+        if (slice != null && slice.length == 0) {
+            return ResponseEntity.status(HttpStatus.REQUESTED_RANGE_NOT_SATISFIABLE)
+                    .header(HttpHeaders.CONTENT_RANGE, "bytes */" + size)
+                    .build();
+        }
+        long offset = slice == null ? 0 : slice[0];
+        long length = slice == null ? size : slice[1] - slice[0] + 1;
         StreamingResponseBody body = out -> {
-            try (InputStream in = adapters.open(adapter)) {
+            try (InputStream in = slice == null ? adapters.open(adapter) : adapters.open(adapter, offset, length)) {
                 in.transferTo(out);
             }
         };
-        return ResponseEntity.ok()
-                .contentType(MediaType.APPLICATION_OCTET_STREAM)
-                .contentLength(adapter.sizeBytes())
+        ResponseEntity.BodyBuilder response = slice == null
+                ? ResponseEntity.ok()
+                : ResponseEntity.status(HttpStatus.PARTIAL_CONTENT)
+                        .header(HttpHeaders.CONTENT_RANGE, "bytes " + slice[0] + "-" + slice[1] + "/" + size);
+        return response.contentType(MediaType.APPLICATION_OCTET_STREAM)
+                .contentLength(length)
+                .header(HttpHeaders.ACCEPT_RANGES, "bytes")
                 .header("Fedtune-Sha256", adapter.sha256())
-                .header(HttpHeaders.ETAG, "\"" + adapter.sha256() + "\"")
+                .header(HttpHeaders.ETAG, etag)
                 .header(
                         HttpHeaders.CONTENT_DISPOSITION,
                         "attachment; filename=\"adapter_model-v" + version + ".safetensors\"")

@@ -16,6 +16,8 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * @param heartbeatInterval how often agents are asked to beat
  * @param aggregationThreads workers of one aggregation (0: one per core)
  * @param orphanAge blobs of uploads that never reached the database are deleted after this age
+ * @param updateRetention the bytes of accepted updates are deleted this long after their round ended (their rows, with
+ *     example counts, norms and metrics, stay); zero keeps them for ever
  * @param blobs where updates and adapters are stored
  * @param scheduling whether this replica ticks the rounds by itself (tests drive ticks by hand)
  */
@@ -30,6 +32,7 @@ public record AggregatorProperties(
         Duration heartbeatInterval,
         int aggregationThreads,
         Duration orphanAge,
+        Duration updateRetention,
         Blobs blobs,
         Boolean scheduling) {
 
@@ -43,6 +46,7 @@ public record AggregatorProperties(
         heartbeatInterval = heartbeatInterval == null ? Duration.ofSeconds(30) : heartbeatInterval;
         aggregationThreads = aggregationThreads <= 0 ? Runtime.getRuntime().availableProcessors() : aggregationThreads;
         orphanAge = orphanAge == null ? Duration.ofHours(1) : orphanAge;
+        updateRetention = updateRetention == null ? Duration.ofDays(7) : updateRetention;
         blobs = blobs == null ? new Blobs(null, null, null, null, null, null, null, false) : blobs;
         scheduling = scheduling == null ? Boolean.TRUE : scheduling;
     }

@@ -192,6 +192,16 @@ final class Api {
             }
         }
 
+        HttpResponse<byte[]> download(String path, String range) {
+            try {
+                return http.send(
+                        api.request(path, token).header("Range", range).GET().build(),
+                        HttpResponse.BodyHandlers.ofByteArray());
+            } catch (IOException | InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
         HttpResponse<String> upload(UUID federation, int round, byte[] body, long examples) {
             return upload(federation, round, body, examples, sha256(body));
         }

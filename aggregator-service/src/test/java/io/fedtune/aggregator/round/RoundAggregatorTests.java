@@ -59,7 +59,7 @@ class RoundAggregatorTests {
     void setUp() {
         blobs = new FileSystemBlobStore(root);
         aggregator = new RoundAggregator(
-                blobs, new AggregatorProperties(null, null, null, 0, null, null, null, 2, null, null, null));
+                blobs, new AggregatorProperties(null, null, null, 0, null, null, null, 2, null, null, null, null));
     }
 
     private static FederationConfig config(int rank, StrategySpec strategy, PrivacySpec privacy) {

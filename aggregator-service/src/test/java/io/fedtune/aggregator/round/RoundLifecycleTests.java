@@ -79,6 +79,12 @@ class RoundLifecycleTests {
     @Autowired
     BlobStore blobs;
 
+    @Autowired
+    OrphanSweeper sweeper;
+
+    @Autowired
+    org.springframework.jdbc.core.simple.JdbcClient jdbc;
+
     private Api api;
 
     @BeforeEach
@@ -103,6 +109,80 @@ class RoundLifecycleTests {
 
     private JsonNode round(UUID id, int number) {
         return read(api.get("/api/v1/federations/" + id + "/rounds/" + number, api.admin()), 200);
+    }
+
+    @Test
+    void theBytesOfAcceptedUpdatesGoAWeekAfterTheirRoundEndedWhileTheirRowsStay() throws Exception {
+        FederationConfig config = Api.config("retention", 2, 1, 1, Duration.ofMinutes(10), LoraMode.FEDIT, null, null);
+        UUID id = api.createAndStart(config);
+        Api.Agent agent = agents(id, 1, "retention-").get(0);
+        engine.tick();
+        agent.task(1);
+        read(agent.upload(id, 1, Api.update(config, LoraMode.FEDIT, 1), 10), 201);
+        engine.tick(); // round 1 aggregated and closed; round 2 opens
+        engine.tick();
+        agent.task(1);
+        read(agent.upload(id, 2, Api.update(config, LoraMode.FEDIT, 2), 10), 201);
+        List<String> keys = jdbc.sql("SELECT u.blob_key FROM client_update u JOIN round r ON r.id = u.round_id"
+                        + " WHERE r.federation_id = ? ORDER BY r.number")
+                .param(id)
+                .query(String.class)
+                .list();
+        assertThat(keys).hasSize(2);
+        assertThat(blobs.exists(keys.get(0))).isTrue();
+
+        // Age round 1 in the database rather than move the clock every test of this class shares.
+        endRoundAgo(id, 1, Duration.ofDays(6));
+        sweeper.purgeExpiredUpdates();
+        assertThat(blobs.exists(keys.get(0)))
+                .as("kept for the retention period")
+                .isTrue();
+
+        endRoundAgo(id, 1, Duration.ofDays(8));
+        sweeper.purgeExpiredUpdates();
+        assertThat(blobs.exists(keys.get(0))).as("round 1 ended 8 days ago").isFalse();
+        assertThat(blobs.exists(keys.get(1))).as("round 2 is still collecting").isTrue();
+        assertThat(jdbc.sql("SELECT count(*) FROM client_update u JOIN round r ON r.id = u.round_id"
+                                + " WHERE r.federation_id = ? AND u.blob_purged_at IS NOT NULL")
+                        .param(id)
+                        .query(Long.class)
+                        .single())
+                .isEqualTo(1L);
+        assertThat(round(id, 1).get("aggregate").get("updates").asInt()).isEqualTo(1);
+    }
+
+    private void endRoundAgo(UUID federation, int number, Duration ago) {
+        jdbc.sql("UPDATE round SET closed_at = ? WHERE federation_id = ? AND number = ?")
+                .params(java.sql.Timestamp.from(clock.instant().minus(ago)), federation, number)
+                .update();
+    }
+
+    @Test
+    void anInterruptedAdapterDownloadResumesFromWhereItStoppedWithARangeRequest() {
+        FederationConfig config = Api.config("resume", 1, 1, 1, Duration.ofMinutes(10), LoraMode.FEDIT, null, null);
+        UUID id = api.createAndStart(config);
+        Api.Agent agent = agents(id, 1, "resume-").get(0);
+        engine.tick();
+        String path = agent.task(1).get("globalAdapter").get("downloadPath").asString();
+        byte[] whole = agent.download(path);
+
+        HttpResponse<byte[]> rest = agent.download(path, "bytes=100-");
+        assertThat(rest.statusCode()).isEqualTo(206);
+        assertThat(rest.headers().firstValue("Content-Range"))
+                .contains("bytes 100-" + (whole.length - 1) + "/" + whole.length);
+        assertThat(rest.body()).isEqualTo(java.util.Arrays.copyOfRange(whole, 100, whole.length));
+
+        HttpResponse<byte[]> middle = agent.download(path, "bytes=8-15");
+        assertThat(middle.statusCode()).isEqualTo(206);
+        assertThat(middle.body()).isEqualTo(java.util.Arrays.copyOfRange(whole, 8, 16));
+
+        HttpResponse<byte[]> beyond = agent.download(path, "bytes=" + whole.length + "-");
+        assertThat(beyond.statusCode()).isEqualTo(416);
+        assertThat(beyond.headers().firstValue("Content-Range")).contains("bytes */" + whole.length);
+
+        HttpResponse<byte[]> several = agent.download(path, "bytes=0-1,4-5");
+        assertThat(several.statusCode()).isEqualTo(200);
+        assertThat(several.body()).isEqualTo(whole);
     }
 
     @Test

@@ -5,6 +5,12 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -15,6 +21,9 @@ import org.slf4j.LoggerFactory;
 public final class EmbeddedPostgresServer implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(EmbeddedPostgresServer.class);
+
+    /** How long a leftover server gets to shut down (smart shutdown: its clients died with the killed run). */
+    private static final Duration LEFTOVER_SHUTDOWN = Duration.ofSeconds(30);
 
     private final EmbeddedPostgres postgres;
     private final Path dataDirectory;
@@ -35,6 +44,7 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
         boolean existing = Files.exists(directory.resolve("postgresql.conf"));
         try {
             Files.createDirectories(directory);
+            stopLeftoverServer(directory);
             EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
                     .setDataDirectory(directory)
                     .setCleanDataDirectory(false)
@@ -58,6 +68,56 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
                             + "look for a 'postgres -D " + directory + "' process)",
                     e);
         }
+    }
+
+    /**
+     * A run killed with SIGKILL (or a crashed machine's supervisor) leaves its PostgreSQL server running, and that server
+     * holds the data directory. A server whose {@code postmaster.pid} names a live postgres process is asked to stop
+     * (SIGTERM, a smart shutdown that completes once its dead clients' sessions end) before the new one starts; a
+     * stale pid file of a process that no longer exists is left to PostgreSQL, which ignores it.
+     */
+    static void stopLeftoverServer(Path directory) throws IOException {
+        Optional<ProcessHandle> leftover = leftoverServer(directory);
+        if (leftover.isEmpty()) {
+            return;
+        }
+        ProcessHandle server = leftover.get();
+        log.warn(
+                "An embedded PostgreSQL (pid {}) from a run that did not stop cleanly still holds {}: stopping it",
+                server.pid(),
+                directory);
+        server.destroy();
+        try {
+            server.onExit().get(LEFTOVER_SHUTDOWN.toSeconds(), TimeUnit.SECONDS);
+        } catch (TimeoutException e) {
+            throw new IOException("The leftover PostgreSQL server (pid " + server.pid() + ") holding " + directory
+                    + " did not stop within " + LEFTOVER_SHUTDOWN.toSeconds() + " s; stop it and start again");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("Interrupted while waiting for the leftover PostgreSQL server to stop", e);
+        } catch (ExecutionException e) {
+            throw new IOException("Could not wait for the leftover PostgreSQL server to stop", e.getCause());
+        }
+    }
+
+    private static Optional<ProcessHandle> leftoverServer(Path directory) throws IOException {
+        Path pidFile = directory.resolve("postmaster.pid");
+        if (!Files.isRegularFile(pidFile)) {
+            return Optional.empty();
+        }
+        List<String> lines = Files.readAllLines(pidFile);
+        long pid;
+        try {
+            pid = lines.isEmpty() ? -1 : Long.parseLong(lines.get(0).trim());
+        } catch (NumberFormatException e) {
+            return Optional.empty();
+        }
+        return ProcessHandle.of(pid)
+                .filter(ProcessHandle::isAlive)
+                .filter(process -> process.info()
+                        .command()
+                        .map(command -> command.endsWith("postgres"))
+                        .orElse(false));
     }
 
     /** The JDBC URL of the {@code postgres} database as superuser {@code postgres}. */

@@ -2,14 +2,20 @@ package io.fedtune.agent.cli;
 
 import io.fedtune.agent.AgentListener;
 import io.fedtune.agent.AgentRunner;
+import io.fedtune.agent.Agents;
 import io.fedtune.agent.home.AgentHome;
 import io.fedtune.agent.home.AgentHomeException;
+import io.fedtune.agent.home.Credentials;
 import io.fedtune.agent.metrics.AgentMetrics;
 import io.fedtune.agent.metrics.MetricsServer;
+import io.fedtune.agent.net.ServerException;
 import io.fedtune.agent.train.DeviceChoice;
 import io.fedtune.agent.train.TrainerSettings;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -64,10 +70,27 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--config", description = "A configuration file (YAML or properties) with fedtune.agent.* keys.")
     Path config;
 
+    @Option(
+            names = "--server",
+            description = "With --enrollment-token-file: the server to enroll with when this home is not enrolled yet.")
+    URI server;
+
+    @Option(
+            names = "--enrollment-token-file",
+            description = "A file holding a one-time enrollment token, used on the first start only (containers,"
+                    + " Kubernetes secrets); an enrolled home ignores it.")
+    Path enrollmentTokenFile;
+
+    @Option(names = "--name", description = "This client's name when run enrolls it (default: the host name).")
+    String name;
+
     @Override
     public Integer call() {
         PrintWriter err = spec.commandLine().getErr();
         Path dir = home == null ? AgentHome.defaultLocation() : home;
+        if (!enrollOnFirstStart(dir, err)) {
+            return 1;
+        }
         List<String> args = new ArrayList<>();
         args.add("--spring.config.additional-location=optional:file:" + dir.toAbsolutePath() + "/agent.yml"
                 + (config == null ? "" : ",file:" + config.toAbsolutePath()));
@@ -84,6 +107,43 @@ public final class RunCommand implements Callable<Integer> {
         } catch (AgentHomeException | IllegalStateException | IllegalArgumentException e) {
             err.println(e.getMessage());
             return 1;
+        }
+    }
+
+    /** Enrolls an unenrolled home from the token file; false (having said why) when that cannot be done. */
+    private boolean enrollOnFirstStart(Path dir, PrintWriter err) {
+        if (enrollmentTokenFile == null || AgentHome.open(dir).isEnrolled()) {
+            return true;
+        }
+        if (server == null) {
+            err.println("--enrollment-token-file needs --server URL: the server to enroll with");
+            return false;
+        }
+        String token;
+        try {
+            token = Files.readString(enrollmentTokenFile, StandardCharsets.UTF_8)
+                    .strip();
+        } catch (IOException e) {
+            err.println("Cannot read the enrollment token file " + enrollmentTokenFile + ": " + e.getMessage());
+            return false;
+        }
+        if (token.isEmpty()) {
+            err.println("The enrollment token file " + enrollmentTokenFile + " is empty: put the token the admin"
+                    + " created in it");
+            return false;
+        }
+        try {
+            Credentials credentials = Agents.enroll(server, token, name, dir);
+            err.println("Enrolled as " + credentials.name() + " (client " + credentials.clientId() + ") in federation "
+                    + credentials.federationId() + "; credentials in " + dir.resolve("credentials.json"));
+            return true;
+        } catch (ServerException e) {
+            err.println("The server refused the enrollment: " + e.getMessage() + ". The token in " + enrollmentTokenFile
+                    + " may be wrong, used up or expired.");
+            return false;
+        } catch (IOException e) {
+            err.println("Cannot reach " + server + " to enroll: " + e + ". Check the URL and the network.");
+            return false;
         }
     }
 

@@ -42,7 +42,7 @@ import org.slf4j.LoggerFactory;
  * checkpoint directory (and resumes from there), and evaluates on the holdout. The base model stays loaded between
  * tasks. Training is serialised JVM-wide by {@link FineTuner}.
  */
-public final class LoraLocalTrainer implements LocalTrainer {
+public final class LoraLocalTrainer implements LocalTrainer, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(LoraLocalTrainer.class);
 
@@ -181,6 +181,16 @@ public final class LoraLocalTrainer implements LocalTrainer {
                     e.getMessage() != null && e.getMessage().toLowerCase().contains("memory");
             throw new LocalTrainingException(
                     memory ? FailureReason.OUT_OF_MEMORY : FailureReason.OTHER, e.getMessage(), e);
+        }
+    }
+
+    /** Releases the loaded base model's native memory; a later task loads it again. */
+    @Override
+    public synchronized void close() {
+        if (model != null) {
+            model.close();
+            model = null;
+            modelDir = null;
         }
     }
 
