@@ -135,18 +135,27 @@ final class Demo {
             List<DemoSummary.LocalOnly> localOnly = new ArrayList<>();
             for (DemoClient client : clients) {
                 long trainingStarted = System.nanoTime();
-                Path adapter = scores.trainLocalOnly(
-                        client, initial, plan, home.resolve("local-only").resolve(client.name()));
-                double loss = scores.unionHoldoutLoss(adapter);
-                localOnly.add(new DemoSummary.LocalOnly(client.name(), plan.totalSteps(), loss));
+                Double loss;
+                String failure = null;
+                try {
+                    Path adapter = scores.trainLocalOnly(
+                            client, initial, plan, home.resolve("local-only").resolve(client.name()));
+                    loss = scores.unionHoldoutLoss(adapter);
+                } catch (IllegalStateException e) {
+                    // FineTuner's divergence (a NaN loss): the baseline has no usable adapter
+                    loss = null;
+                    failure = e.getMessage();
+                }
+                localOnly.add(new DemoSummary.LocalOnly(client.name(), plan.totalSteps(), loss, failure));
                 say(String.format(
                         java.util.Locale.ROOT,
-                        "  %-22s union holdout loss %s  (trained in %.1f s)",
+                        "  %-22s %s  (%.1f s)",
                         client.name(),
-                        RoundTable.loss(loss),
+                        loss == null ? "diverged: " + failure : "union holdout loss " + RoundTable.loss(loss),
                         (System.nanoTime() - trainingStarted) / 1e9));
             }
-            boolean beats = localOnly.stream().allMatch(l -> federatedLoss < l.holdoutLoss());
+            boolean beats =
+                    localOnly.stream().allMatch(l -> l.holdoutLoss() == null || federatedLoss < l.holdoutLoss());
             DemoSummary summary = new DemoSummary(
                     id.toString(),
                     plan.strategy().name().toLowerCase(java.util.Locale.ROOT),
