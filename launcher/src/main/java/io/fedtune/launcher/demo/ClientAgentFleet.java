@@ -28,7 +28,15 @@ final class ClientAgentFleet implements DemoAgents {
 
     @Override
     public Fleet launch(String gatewayUrl, Path modelDirectory, List<Seat> seats, Events events) {
-        LocalTrainer trainer = LocalTrainers.lora();
+        LocalTrainer lora = LocalTrainers.lora();
+        LocalTrainer trainer = (request, listener, stop) -> {
+            DemoCompute.LOCK.lock();
+            try {
+                return lora.train(request, listener, stop);
+            } finally {
+                DemoCompute.LOCK.unlock();
+            }
+        };
         // The demo's holdout is kept apart by the demo itself: the agents train on all of their training file.
         TrainerSettings settings = new TrainerSettings(DeviceChoice.AUTO, 0, 1_000_000, 0.0, 0);
         List<AgentRunner> runners = new ArrayList<>();
@@ -78,7 +86,7 @@ final class ClientAgentFleet implements DemoAgents {
                 Thread.currentThread().interrupt();
                 threads.shutdownNow();
             }
-            if (trainer instanceof AutoCloseable closeable) {
+            if (lora instanceof AutoCloseable closeable) {
                 try {
                     closeable.close();
                 } catch (Exception e) {

@@ -135,18 +135,27 @@ final class Demo {
             List<DemoSummary.LocalOnly> localOnly = new ArrayList<>();
             for (DemoClient client : clients) {
                 long trainingStarted = System.nanoTime();
-                Path adapter = scores.trainLocalOnly(
-                        client, initial, plan, home.resolve("local-only").resolve(client.name()));
-                double loss = scores.unionHoldoutLoss(adapter);
-                localOnly.add(new DemoSummary.LocalOnly(client.name(), plan.totalSteps(), loss));
+                Double loss;
+                String failure = null;
+                try {
+                    Path adapter = scores.trainLocalOnly(
+                            client, initial, plan, home.resolve("local-only").resolve(client.name()));
+                    loss = scores.unionHoldoutLoss(adapter);
+                } catch (IllegalStateException e) {
+                    // FineTuner's divergence (a NaN loss): the baseline has no usable adapter
+                    loss = null;
+                    failure = e.getMessage();
+                }
+                localOnly.add(new DemoSummary.LocalOnly(client.name(), plan.totalSteps(), loss, failure));
                 say(String.format(
                         java.util.Locale.ROOT,
-                        "  %-22s union holdout loss %s  (trained in %.1f s)",
+                        "  %-22s %s  (%.1f s)",
                         client.name(),
-                        RoundTable.loss(loss),
+                        loss == null ? "diverged: " + failure : "union holdout loss " + RoundTable.loss(loss),
                         (System.nanoTime() - trainingStarted) / 1e9));
             }
-            boolean beats = localOnly.stream().allMatch(l -> federatedLoss < l.holdoutLoss());
+            boolean beats =
+                    localOnly.stream().allMatch(l -> l.holdoutLoss() == null || federatedLoss < l.holdoutLoss());
             DemoSummary summary = new DemoSummary(
                     id.toString(),
                     plan.strategy().name().toLowerCase(java.util.Locale.ROOT),
@@ -261,7 +270,7 @@ final class Demo {
         return new FederationConfig(
                 "demo-" + UUID.randomUUID().toString().substring(0, 8),
                 "fedtune demo: " + clients + " clients with non-IID data",
-                new BaseModelSpec(model.getFileName().toString(), dims),
+                new BaseModelSpec(baseModelId(model), dims),
                 new PeftSpec(PeftMethod.LORA, plan.rank(), plan.alpha(), 0, false, targets, null, 0),
                 new TrainingSpec(
                         1, plan.stepsPerRound(), plan.batchSize(), plan.learningRate(), 0, plan.maxLength(), 0, 1.0),
@@ -272,6 +281,12 @@ final class Demo {
                 null,
                 null,
                 plan.seed());
+    }
+
+    /** The checkpoint's path, so that the exported adapter_config.json names it (PEFT loads the base from there). */
+    private static String baseModelId(Path model) {
+        String path = model.toAbsolutePath().toString();
+        return path.length() <= 200 ? path : model.getFileName().toString();
     }
 
     private Path generateModel(Path directory) {

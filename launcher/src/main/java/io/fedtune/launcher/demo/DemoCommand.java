@@ -137,9 +137,9 @@ public final class DemoCommand implements Callable<Integer> {
             return 0;
         } catch (DemoInputException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage(), e);
-        } catch (DemoException | UncheckedIOException e) {
+        } catch (RuntimeException e) {
             PrintWriter err = spec.commandLine().getErr();
-            err.println("fedtune demo: " + e.getMessage());
+            err.println("fedtune demo: " + (e instanceof DemoException ? e.getMessage() : e.toString()));
             err.println("Everything it wrote is under " + options.home());
             err.flush();
             return 1;

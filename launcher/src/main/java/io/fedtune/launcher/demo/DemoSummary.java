@@ -53,8 +53,11 @@ record DemoSummary(
             long durationMillis,
             int adapterVersion) {}
 
-    /** A client's local-only adapter: trained {@code steps} steps on its own data, scored on the union holdout. */
-    record LocalOnly(String client, int steps, double holdoutLoss) {}
+    /**
+     * A client's local-only adapter: trained {@code steps} steps on its own data, scored on the union holdout; when
+     * its training diverged, {@code holdoutLoss} is null and {@code failure} says why.
+     */
+    record LocalOnly(String client, int steps, Double holdoutLoss, String failure) {}
 
     /** The final global adapter: its version, union holdout loss, and where its PEFT directory was written. */
     record Federated(int adapterVersion, double holdoutLoss, String adapterDirectory) {}

@@ -67,7 +67,11 @@ final class RoundTable {
                 summary.unionHoldoutExamples());
         out.printf(Locale.ROOT, "  %-34s %8s%n", "base model (initial adapter)", loss(summary.initialHoldoutLoss()));
         for (DemoSummary.LocalOnly local : summary.localOnly()) {
-            out.printf(Locale.ROOT, "  %-34s %8s%n", "local-only " + local.client(), loss(local.holdoutLoss()));
+            out.printf(
+                    Locale.ROOT,
+                    "  %-34s %8s%n",
+                    "local-only " + local.client(),
+                    local.holdoutLoss() == null ? "diverged" : loss(local.holdoutLoss()));
         }
         out.printf(
                 Locale.ROOT,

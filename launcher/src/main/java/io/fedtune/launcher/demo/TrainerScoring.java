@@ -215,7 +215,15 @@ final class TrainerScoring implements DemoScoring {
 
         private static <T> T call(ExecutorService worker, Callable<T> task) {
             try {
-                return worker.submit(task).get();
+                return worker.submit(() -> {
+                            DemoCompute.LOCK.lock();
+                            try {
+                                return task.call();
+                            } finally {
+                                DemoCompute.LOCK.unlock();
+                            }
+                        })
+                        .get();
             } catch (ExecutionException e) {
                 if (e.getCause() instanceof RuntimeException runtime) {
                     throw runtime;

@@ -31,13 +31,11 @@ class DemoEndToEndTests {
         int status = cli.execute(
                 "demo",
                 "--rounds",
-                "2",
+                "3",
                 "--steps",
-                "8",
+                "10",
                 "--examples",
-                "60",
-                "--learning-rate",
-                "0.03",
+                "100",
                 "--home",
                 dir.resolve("home").toString(),
                 "--summary",
@@ -47,18 +45,19 @@ class DemoEndToEndTests {
         assertThat(status).as(out + "\n" + err).isZero();
         JsonNode summary = JsonMapper.builder().build().readTree(summaryFile.toFile());
         JsonNode rounds = summary.get("rounds");
-        assertThat(rounds.size()).isEqualTo(2);
-        double initial = summary.get("initialHoldoutLoss").asDouble();
-        double first = rounds.get(0).get("globalHoldoutLoss").asDouble();
-        double second = rounds.get(1).get("globalHoldoutLoss").asDouble();
-        assertThat(first).isLessThan(initial);
-        assertThat(second).isLessThan(first);
+        assertThat(rounds.size()).isEqualTo(3);
+        double previous = summary.get("initialHoldoutLoss").asDouble();
+        for (JsonNode round : rounds) {
+            double loss = round.get("globalHoldoutLoss").asDouble();
+            assertThat(loss).as("round %d", round.get("round").asInt()).isLessThan(previous);
+            previous = loss;
+        }
 
         double federated = summary.get("federated").get("holdoutLoss").asDouble();
-        assertThat(federated).isEqualTo(second);
+        assertThat(federated).isEqualTo(previous);
         assertThat(summary.get("localOnly").size()).isEqualTo(3);
         for (JsonNode local : summary.get("localOnly")) {
-            assertThat(local.get("steps").asInt()).isEqualTo(16);
+            assertThat(local.get("steps").asInt()).isEqualTo(30);
             assertThat(federated)
                     .as("federated against local-only %s", local.get("client").asString())
                     .isLessThan(local.get("holdoutLoss").asDouble());
