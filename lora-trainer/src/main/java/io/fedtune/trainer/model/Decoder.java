@@ -8,6 +8,8 @@ import io.fedtune.trainer.peft.LoraModule;
 import io.fedtune.trainer.peft.PeftState;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The architecture-specific part of a causal decoder: its weights, its blocks, and the names of the modules LoRA may
@@ -19,6 +21,7 @@ abstract class Decoder {
     protected final NDManager manager;
     protected long parameterCount;
     final List<NDArray> weights = new ArrayList<>();
+    private final Map<Float, NDArray> constants = new ConcurrentHashMap<>();
 
     Decoder(ModelConfig config, NDManager manager) {
         this.config = config;
@@ -73,6 +76,22 @@ abstract class Decoder {
         return array;
     }
 
+    /**
+     * A float scalar owned by the model, for use as an operand in the graph instead of DJL's {@code mul(Number)},
+     * {@code div(Number)} or {@code pow(Number)}. Those wrap the number in a scalar tensor over a direct buffer and
+     * close it as soon as the op returns; autograd has saved that tensor (MulBackward, DivBackward and PowBackward keep
+     * their other operand) and reads it again in backward, after the GC may have freed and reused the buffer. The
+     * gradient then comes out wrong at random, NaN when the garbage is NaN or a fractional exponent of a negative base.
+     * Constants made here live as long as the model, are never written, and are safe to share between threads.
+     */
+    final NDArray constant(double value) {
+        return constants.computeIfAbsent((float) value, v -> {
+            NDArray scalar = manager.create(v.floatValue());
+            NDScope.unregister(scalar);
+            return scalar;
+        });
+    }
+
     static NDArray linear(NDArray x, NDArray weight, NDArray bias) {
         return x.getNDArrayInternal().linear(x, weight, bias).singletonOrThrow();
     }
@@ -92,7 +111,7 @@ abstract class Decoder {
                     .dropout(x, (float) peft.config().dropout(), true)
                     .singletonOrThrow();
         }
-        NDArray down = linear(in, lora.a(), null).mul(lora.scale());
+        NDArray down = linear(in, lora.a(), null).mul(constant(lora.scale()));
         return base.add(linear(down, lora.b(), null));
     }
 }

@@ -143,7 +143,7 @@ final class Gpt2Decoder extends Decoder {
         NDArray h = layerNorm(x, w.ln1w(), w.ln1b());
         NDArray qkv = withLora(linear(h, w.wAttn(), w.bAttn()), h, peft, l, ATTN, training);
         NDList parts = qkv.split(3, 1);
-        NDArray q = parts.get(0).reshape(b, t, nh, hd).transpose(0, 2, 1, 3).mul(1.0 / Math.sqrt(hd));
+        NDArray q = parts.get(0).reshape(b, t, nh, hd).transpose(0, 2, 1, 3).mul(constant(1.0 / Math.sqrt(hd)));
         NDArray k = parts.get(1).reshape(b, t, nh, hd).transpose(0, 2, 1, 3);
         NDArray v = parts.get(2).reshape(b, t, nh, hd).transpose(0, 2, 1, 3);
         if (cache != null) {
@@ -172,9 +172,9 @@ final class Gpt2Decoder extends Decoder {
     }
 
     /** GPT-2's {@code gelu_new}: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))). */
-    private static NDArray geluTanh(NDArray x) {
-        NDArray inner = x.pow(3).mul(0.044715).add(x).mul(GELU_C);
-        return x.mul(0.5).mul(inner.getNDArrayInternal().tanh().add(1));
+    private NDArray geluTanh(NDArray x) {
+        NDArray inner = x.pow(constant(3)).mul(constant(0.044715)).add(x).mul(constant(GELU_C));
+        return x.mul(constant(0.5)).mul(inner.getNDArrayInternal().tanh().add(constant(1)));
     }
 
     @Override

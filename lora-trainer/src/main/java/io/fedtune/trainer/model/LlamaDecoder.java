@@ -272,7 +272,8 @@ final class LlamaDecoder extends Decoder {
 
     private NDArray rmsNorm(NDArray x, NDArray weight) {
         NDArray variance = x.square().mean(new int[] {-1}, true);
-        return x.mul(variance.add(config.normEps()).pow(-0.5)).mul(weight);
+        return x.mul(variance.add(constant(config.normEps())).pow(constant(-0.5)))
+                .mul(weight);
     }
 
     /** The additive causal mask [T, offset+T] (0 or -inf), or null when one query sees everything. */

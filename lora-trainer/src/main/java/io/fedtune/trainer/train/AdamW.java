@@ -55,6 +55,7 @@ final class AdamW implements AutoCloseable {
      * One update.
      *
      * @return the global gradient norm before clipping (FedProx term included)
+     * @throws TrainingDivergedException when that norm is NaN or infinite; nothing is updated then
      */
     double step(double lr, double weightDecay, double clipNorm, double mu) {
         boolean gradMode = JniUtils.isGradMode();
@@ -71,6 +72,14 @@ final class AdamW implements AutoCloseable {
                 squared += g.square().sum().getFloat();
             }
             double norm = Math.sqrt(squared);
+            if (!Double.isFinite(norm)) {
+                // a NaN norm slips past the clipping test and an infinite one scales by 0 (inf·0 = NaN): either way
+                // the update would write NaN into the adapter, so refuse it and leave the tensors as they are
+                for (NDArray p : params.values()) {
+                    JniUtils.zeroGrad((PtNDArray) p);
+                }
+                throw new TrainingDivergedException(t + 1, "gradient norm", norm);
+            }
             double clip = clipNorm > 0 && norm > clipNorm ? clipNorm / (norm + 1e-6) : 1.0;
             t++;
             double bc1 = 1 - Math.pow(BETA1, t);

@@ -54,6 +54,8 @@ public final class FineTuner {
     /**
      * Runs the job on the calling thread.
      *
+     * @throws TrainingDivergedException when the loss or the gradient of a step is not finite (nothing of that step is
+     *     applied or checkpointed)
      * @throws IllegalArgumentException when no example keeps a response token after truncation, or an example has
      *     token ids outside the vocabulary
      */
@@ -122,23 +124,25 @@ public final class FineTuner {
                             try (NDScope scope = new NDScope();
                                     NDManager scratch = model.manager().newSubManager()) {
                                 NDArray nll = batch.nllSum(scratch, model, peft, true);
-                                NDArray scaled = nll.div(scored);
+                                // not div(Number): its scalar is freed before backward reads it (see Decoder.constant)
+                                NDArray scaled = nll.div(scratch.create((float) scored));
                                 collector.backward(scaled);
                                 loss += scaled.getFloat();
                             }
                         }
                     }
+                    if (!Double.isFinite(loss)) {
+                        throw new TrainingDivergedException(step + 1, "training loss", loss);
+                    }
                     double lr = cfg.schedule().rate(cfg.learningRate(), step, totalSteps, cfg.warmupSteps());
+                    // throws TrainingDivergedException, before any update, when the gradient is not finite even
+                    // though the loss was: the adapter and its checkpoints never receive NaN
                     optimizer.step(lr, cfg.weightDecay(), cfg.clipNorm(), cfg.proximalMu());
                     step++;
                     if (Double.isNaN(firstLoss)) {
                         firstLoss = loss;
                     }
                     lastLoss = loss;
-                    if (!Double.isFinite(loss)) {
-                        throw new IllegalStateException("loss became " + loss + " at step " + step
-                                + "; lower the learning rate or enable clipping");
-                    }
                     double seconds = Math.max(1e-9, (System.nanoTime() - started) / 1e9);
                     double perSecond = tokens / seconds;
                     long etaMillis = (long) (seconds / Math.max(1, step - startStep) * (totalSteps - step) * 1000);

@@ -1,6 +1,7 @@
 package io.fedtune.trainer.train;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.data.Offset.offset;
 
 import ai.djl.engine.Engine;
@@ -54,5 +55,32 @@ class AdamWTests {
         // gradient [3 + 2·(1 - 0), 4 + 2·(1 - 2)] = [5, 2]
         assertThat(m[0]).isCloseTo(0.5f, offset(1e-6f));
         assertThat(m[1]).isCloseTo(0.2f, offset(1e-6f));
+    }
+
+    @Test
+    void aNaNGradientFailsTheStepAsDivergedAndLeavesTheWeightsAndMomentsUntouched() throws Exception {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            NDArray w = manager.create(new float[] {1, 1});
+            w.setRequiresGradient(true);
+            try (AdamW optimizer = new AdamW(Map.of("w", w), null, manager)) {
+                try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+                    collector.backward(
+                            w.mul(manager.create(new float[] {Float.NaN, 4})).sum());
+                }
+                // with clipping on, a NaN norm fails the "norm > clip" test, so the NaN went straight into w
+                assertThatThrownBy(() -> optimizer.step(0.1, 0, 1.0, 0))
+                        .isInstanceOf(TrainingDivergedException.class)
+                        .hasMessageContaining("diverged at step 1")
+                        .hasMessageContaining("gradient norm became NaN");
+                assertThat(w.toFloatArray()).containsExactly(1f, 1f);
+                assertThat(optimizer.stepCount()).isZero();
+                Path file = tmp.resolve("after-nan.safetensors");
+                optimizer.save(file);
+                try (SafetensorsFile f = SafetensorsFile.open(file)) {
+                    assertThat(f.readFloats("m.w")).containsExactly(0f, 0f);
+                    assertThat(f.readFloats("v.w")).containsExactly(0f, 0f);
+                }
+            }
+        }
     }
 }
