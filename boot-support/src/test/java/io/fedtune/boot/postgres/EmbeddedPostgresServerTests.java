@@ -62,6 +62,22 @@ class EmbeddedPostgresServerTests {
         }
     }
 
+    @Test
+    void aSecondStartOnTheDataDirectoryOfALiveRunLeavesThatRunsServerAlone(@TempDir Path home) throws Exception {
+        Path data = home.resolve("pg");
+        try (EmbeddedPostgresServer live = EmbeddedPostgresServer.start(data, 0)) {
+            long pid = Long.parseLong(
+                    Files.readAllLines(data.resolve("postmaster.pid")).get(0).trim());
+            try (EmbeddedPostgresServer second = EmbeddedPostgresServer.start(data, 0)) {
+                throw new AssertionError("a second server started on a directory in use: " + second.port());
+            } catch (RuntimeException expected) {
+                // the library refuses the directory; what matters is that the live run's server was not stopped
+            }
+            assertThat(ProcessHandle.of(pid).filter(ProcessHandle::isAlive)).isPresent();
+            execute(live.port(), "SELECT 1");
+        }
+    }
+
     private static void execute(int port, String... sql) throws Exception {
         try (Connection connection = DriverManager.getConnection(
                         "jdbc:postgresql://127.0.0.1:" + port + "/postgres", "postgres", "");
