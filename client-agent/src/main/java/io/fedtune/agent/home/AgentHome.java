@@ -159,6 +159,16 @@ public final class AgentHome {
         return Optional.of(readTensors(file));
     }
 
+    /** Makes a staged residual file the one kept for a federation (an atomic move). */
+    public void adoptResidual(UUID federationId, Path staged) {
+        Path file = directory(root.resolve("residual")).resolve(federationId + ".safetensors");
+        try {
+            move(staged, file);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot keep the residual " + file, e);
+        }
+    }
+
     /** Replaces the residual kept for a federation. */
     public void saveResidual(UUID federationId, Map<String, FloatTensor> residual) {
         Path file = directory(root.resolve("residual")).resolve(federationId + ".safetensors");
@@ -207,7 +217,11 @@ public final class AgentHome {
             directory(file.getParent());
             Path temp = temporary(file);
             try {
-                Files.write(temp, bytes);
+                try (java.nio.channels.FileChannel channel =
+                        java.nio.channels.FileChannel.open(temp, java.nio.file.StandardOpenOption.WRITE)) {
+                    channel.write(java.nio.ByteBuffer.wrap(bytes));
+                    channel.force(true); // on disk before the rename: a power loss leaves the old file or the new one
+                }
                 move(temp, file);
             } finally {
                 Files.deleteIfExists(temp);

@@ -159,7 +159,7 @@ public final class AggregatorClient {
     public Optional<TaskView> nextTask(Duration wait) throws IOException {
         HttpResponse<String> response = authorized(
                 "Task poll",
-                base("/api/v1/agent/tasks/next?wait=" + wait.toSeconds(), wait.plus(requestTimeout))
+                base("/api/v1/agent/tasks/next?wait=" + Math.max(1, wait.toSeconds()), wait.plus(requestTimeout))
                         .GET(),
                 HttpResponse.BodyHandlers.ofString());
         if (response.statusCode() == 204) {
@@ -304,13 +304,26 @@ public final class AggregatorClient {
 
     static URI resolve(URI server, String path) {
         if (path.startsWith("http://") || path.startsWith("https://")) {
-            return URI.create(path);
+            URI absolute = URI.create(path);
+            // The agent's bearer token goes with these requests: never to another origin than the enrolled server.
+            if (!absolute.getScheme().equalsIgnoreCase(server.getScheme())
+                    || !String.valueOf(absolute.getHost()).equalsIgnoreCase(String.valueOf(server.getHost()))
+                    || effectivePort(absolute) != effectivePort(server)) {
+                throw new IllegalArgumentException("The server named " + absolute.getScheme() + "://"
+                        + absolute.getAuthority() + " for a request, which is not the enrolled server " + server
+                        + "; refusing to send this agent's token there");
+            }
+            return absolute;
         }
         String base = server.toString();
         while (base.endsWith("/")) {
             base = base.substring(0, base.length() - 1);
         }
         return URI.create(base + (path.startsWith("/") ? path : "/" + path));
+    }
+
+    private static int effectivePort(URI uri) {
+        return uri.getPort() >= 0 ? uri.getPort() : "https".equalsIgnoreCase(uri.getScheme()) ? 443 : 80;
     }
 
     private static String form(String value) {

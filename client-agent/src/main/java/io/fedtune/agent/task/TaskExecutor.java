@@ -137,7 +137,8 @@ public final class TaskExecutor {
         try {
             Path body = dir.resolve("update.safetensors");
             EncodedUpdate encoded = AgentHome.readJson(dir.resolve("update.json"), EncodedUpdate.class)
-                    .filter(e -> Files.isRegularFile(body))
+                    .filter(e -> Files.isRegularFile(body)
+                            && matches(body, e.metadata().sha256()))
                     .orElse(null);
             boolean resumed = encoded != null;
             if (!resumed) {
@@ -150,6 +151,12 @@ public final class TaskExecutor {
             steps = encoded.steps();
             examples = encoded.metadata().exampleCount();
             UpdateReceipt receipt = upload(task, body, encoded.metadata());
+            // Top-k error feedback: what this update left out replaces the kept residual only once the update is
+            // accepted, so a crash or a refused upload never loses or repeats a part of the delta.
+            Path stagedResidual = dir.resolve("residual.safetensors");
+            if (Files.isRegularFile(stagedResidual)) {
+                home.adoptResidual(task.federationId(), stagedResidual);
+            }
             home.pruneTasks(null);
             return event(
                     task,
@@ -178,6 +185,24 @@ public final class TaskExecutor {
                     client.bytesDown() - downBefore,
                     started,
                     end.getMessage());
+        } catch (CredentialsRejectedException | ServerException e) {
+            throw e; // the runner stops, or backs off and polls the same task again
+        } catch (RuntimeException e) {
+            // An engine error, a full disk, a corrupt file: report it instead of dying and crash-looping on the task.
+            log.error("Round {}: unexpected local error", task.round(), e);
+            report(task, FailureReason.OTHER, "unexpected local error (details in the agent's log on its machine)");
+            home.pruneTasks(null);
+            return event(
+                    task,
+                    Outcome.FAILED,
+                    trainLoss,
+                    evalLoss,
+                    examples,
+                    steps,
+                    client.bytesUp() - upBefore,
+                    client.bytesDown() - downBefore,
+                    started,
+                    "other: unexpected local error: " + e);
         } catch (TaskFailure failure) {
             report(task, failure.reason, failure.getMessage());
             home.pruneTasks(null);
@@ -288,10 +313,10 @@ public final class TaskExecutor {
                 prepared.localDp());
         EncodedUpdate encoded =
                 new EncodedUpdate(metadata, result.finalLoss(), result.holdoutLoss(), result.steps(), bytesDown);
-        home.writeJson(dir.resolve("update.json"), encoded);
         if (prepared.residual() != null) {
-            home.saveResidual(task.federationId(), prepared.residual());
+            home.writeTensors(dir.resolve("residual.safetensors"), prepared.residual());
         }
+        home.writeJson(dir.resolve("update.json"), encoded);
         return encoded;
     }
 
@@ -397,7 +422,7 @@ public final class TaskExecutor {
             } catch (IOException e) {
                 lastError = e.toString();
             }
-            if (clock.instant().isAfter(task.deadline())) {
+            if (task.deadline() != null && clock.instant().isAfter(task.deadline())) {
                 throw new TaskEnd(Outcome.ABANDONED, "the round's deadline passed while uploading: " + lastError);
             }
             Duration delay = backoff.next();
@@ -441,9 +466,14 @@ public final class TaskExecutor {
     }
 
     /** Failure messages go to the admin: keep them short and free of file contents. */
+    /** One line, no local file paths (they name the data owner's directories), bounded. */
     private static String sanitize(String message) {
-        return truncate(message == null ? "" : message.replaceAll("[\\r\\n]+", " "));
+        String line = message == null ? "" : message.replaceAll("[\\r\\n]+", " ");
+        return truncate(LOCAL_PATH.matcher(line).replaceAll("<local path>"));
     }
+
+    private static final java.util.regex.Pattern LOCAL_PATH =
+            java.util.regex.Pattern.compile("(?<=^|[\\s'\"(=])(?:[A-Za-z]:)?[/\\\\][^\\s'\")]*");
 
     private static String truncate(String message) {
         return message.length() > 1900 ? message.substring(0, 1900) + "…" : message;
