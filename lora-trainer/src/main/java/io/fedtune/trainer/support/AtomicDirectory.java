@@ -23,6 +23,29 @@ public final class AtomicDirectory {
 
     private AtomicDirectory() {}
 
+    /**
+     * Puts back the previous copy of {@code target} when a crash fell between the two renames of {@link #replace}
+     * (the old copy moved aside, the new one not yet in place); does nothing when {@code target} exists.
+     */
+    public static void recover(Path target) {
+        Path absolute = target.toAbsolutePath().normalize();
+        Path parent = absolute.getParent();
+        if (Files.exists(absolute) || parent == null || !Files.isDirectory(parent)) {
+            return;
+        }
+        String prefix = "." + absolute.getFileName() + ".old-";
+        try (java.util.stream.Stream<Path> siblings = Files.list(parent)) {
+            java.util.Optional<Path> old = siblings.filter(
+                            p -> p.getFileName().toString().startsWith(prefix))
+                    .findFirst();
+            if (old.isPresent()) {
+                move(old.get(), absolute);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot recover " + absolute, e);
+        }
+    }
+
     public static void replace(Path target, Writer writer) {
         Path absolute = target.toAbsolutePath().normalize();
         Path parent = absolute.getParent();

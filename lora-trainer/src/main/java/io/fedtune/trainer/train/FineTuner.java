@@ -252,6 +252,7 @@ public final class FineTuner {
 
     /** Restores the adapter and optimizer from a checkpoint of this same job; returns its state, or null. */
     private static JsonObject resume(Path dir, String fingerprint, PeftState peft, AdamW optimizer) {
+        AtomicDirectory.recover(dir);
         Path stateFile = dir.resolve(STATE);
         if (!Files.isRegularFile(stateFile)) {
             return null;

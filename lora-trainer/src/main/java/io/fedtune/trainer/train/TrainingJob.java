@@ -4,6 +4,7 @@ import io.fedtune.trainer.data.TokenizedExample;
 import io.fedtune.trainer.model.PretrainedModel;
 import io.fedtune.trainer.peft.Adapter;
 import io.fedtune.trainer.peft.PeftConfig;
+import io.fedtune.trainer.peft.PeftKind;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -165,6 +166,18 @@ public final class TrainingJob {
                 if (a.kind() != peft.kind() || a.rank() != peft.rank() || a.virtualTokens() != peft.virtualTokens()) {
                     throw new IllegalArgumentException("the initial adapter is " + a.kind() + " rank " + a.rank()
                             + " but the job trains " + peft.kind() + " rank " + peft.rank());
+                }
+                // The adapter's own scaling and targets are what training would use: they must be the job's.
+                if (peft.kind() != PeftKind.PROMPT_TUNING) {
+                    if (Double.compare(a.alpha(), peft.alpha()) != 0 || a.rsLora() != peft.rsLora()) {
+                        throw new IllegalArgumentException("the initial adapter has alpha " + a.alpha()
+                                + (a.rsLora() ? " (rsLoRA)" : "") + " but the job trains alpha " + peft.alpha()
+                                + (peft.rsLora() ? " (rsLoRA)" : ""));
+                    }
+                    if (!java.util.Set.copyOf(a.targetModules()).equals(java.util.Set.copyOf(peft.targetModules()))) {
+                        throw new IllegalArgumentException("the initial adapter targets " + a.targetModules()
+                                + " but the job trains " + peft.targetModules());
+                    }
                 }
             }
             if (listener == null || control == null) {
