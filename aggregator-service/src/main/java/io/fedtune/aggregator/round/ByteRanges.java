@@ -23,6 +23,9 @@ final class ByteRanges {
         try {
             String from = spec.substring(0, dash).trim();
             String to = spec.substring(dash + 1).trim();
+            if (!digits(from) || !digits(to) || (from.isEmpty() && to.isEmpty())) {
+                return null; // signs, spaces inside numbers, "bytes=-": malformed, so the whole file
+            }
             if (from.isEmpty()) {
                 long suffix = Long.parseLong(to);
                 if (suffix <= 0 || size == 0) {
@@ -39,5 +42,9 @@ final class ByteRanges {
         } catch (NumberFormatException e) {
             return null;
         }
+    }
+
+    private static boolean digits(String text) {
+        return text.chars().allMatch(c -> c >= '0' && c <= '9');
     }
 }

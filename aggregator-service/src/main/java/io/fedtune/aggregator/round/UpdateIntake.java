@@ -212,8 +212,8 @@ public class UpdateIntake {
         }
         UpdateMetadata.LocalDp applied = metadata.localDp();
         if (applied == null
-                || applied.clipNorm() > config.privacy().clipNorm()
-                || applied.noiseMultiplier() < config.privacy().noiseMultiplier()) {
+                || !(applied.clipNorm() <= config.privacy().clipNorm())
+                || !(applied.noiseMultiplier() >= config.privacy().noiseMultiplier())) {
             throw new AggregatorException(
                     HttpStatus.UNPROCESSABLE_CONTENT,
                     "local-dp-required",

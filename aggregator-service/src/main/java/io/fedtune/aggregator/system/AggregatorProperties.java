@@ -47,6 +47,11 @@ public record AggregatorProperties(
         aggregationThreads = aggregationThreads <= 0 ? Runtime.getRuntime().availableProcessors() : aggregationThreads;
         orphanAge = orphanAge == null ? Duration.ofHours(1) : orphanAge;
         updateRetention = updateRetention == null ? Duration.ofDays(7) : updateRetention;
+        if (updateRetention.isNegative()) {
+            throw new IllegalArgumentException(
+                    "fedtune.aggregator.update-retention must be zero (keep for ever) or positive, got "
+                            + updateRetention);
+        }
         blobs = blobs == null ? new Blobs(null, null, null, null, null, null, null, false) : blobs;
         scheduling = scheduling == null ? Boolean.TRUE : scheduling;
     }

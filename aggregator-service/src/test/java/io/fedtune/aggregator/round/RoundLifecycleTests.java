@@ -180,6 +180,12 @@ class RoundLifecycleTests {
         assertThat(beyond.statusCode()).isEqualTo(416);
         assertThat(beyond.headers().firstValue("Content-Range")).contains("bytes */" + whole.length);
 
+        for (String malformed : new String[] {"bytes=+5-9", "bytes=--5", "bytes=-", "items=0-9"}) {
+            HttpResponse<byte[]> ignored = agent.download(path, malformed);
+            assertThat(ignored.statusCode()).as(malformed).isEqualTo(200);
+            assertThat(ignored.body()).as(malformed).isEqualTo(whole);
+        }
+
         HttpResponse<byte[]> several = agent.download(path, "bytes=0-1,4-5");
         assertThat(several.statusCode()).isEqualTo(200);
         assertThat(several.body()).isEqualTo(whole);
