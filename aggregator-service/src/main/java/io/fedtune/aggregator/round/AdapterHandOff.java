@@ -41,6 +41,9 @@ public class AdapterHandOff {
 
     private static final Logger log = LoggerFactory.getLogger(AdapterHandOff.class);
 
+    /** How long a claimed registration may take (the registry client's own timeout is 10 minutes). */
+    private static final Duration CLAIM_LEASE = Duration.ofMinutes(15);
+
     private final JdbcClient jdbc;
     private final ModelRegistryClient registry;
     private final AdapterStore adapters;
@@ -76,63 +79,75 @@ public class AdapterHandOff {
         }
     }
 
-    /** Registers pending versions; returns how many succeeded. */
+    /**
+     * Registers pending versions; returns how many succeeded. Each version is claimed in a short transaction (its retry
+     * time moved a lease ahead, so other replicas leave it alone), uploaded with no transaction open, and its outcome
+     * recorded in a second transaction. A replica that dies mid-upload leaves the claim to expire; the registry answers
+     * a repeated registration of the same version with 200, so a retry never registers twice.
+     */
     public int handOff() {
         int done = 0;
         for (int i = 0; i < 20; i++) {
-            Boolean registered = tx.execute(status -> {
-                // the oldest due version whose parent is registered (the registry checks lineage), one at a time
-                List<AdapterVersion> pending = jdbc.sql("SELECT * FROM adapter_version v WHERE v.registry_id IS NULL"
-                                + " AND (v.registry_retry_at IS NULL OR v.registry_retry_at <= ?)"
-                                + " AND (v.version = 0 OR EXISTS (SELECT 1 FROM adapter_version p"
-                                + " WHERE p.federation_id = v.federation_id AND p.version = v.version - 1"
-                                + " AND p.registry_id IS NOT NULL))"
-                                + " ORDER BY v.created_at LIMIT 1 FOR UPDATE OF v SKIP LOCKED")
-                        .param(Timestamp.from(clock.instant()))
-                        .query(AdapterStore::map)
-                        .list();
-                if (pending.isEmpty()) {
-                    return null;
-                }
-                AdapterVersion version = pending.get(0);
-                try {
-                    String id = registry.register(registration(version), () -> adapters.open(version));
-                    jdbc.sql("UPDATE adapter_version SET registry_id = ? WHERE federation_id = ? AND version = ?")
-                            .params(id, version.federationId(), version.version())
-                            .update();
-                    return true;
-                } catch (Exception e) {
-                    int attempts = jdbc.sql("UPDATE adapter_version SET registry_attempts = registry_attempts + 1,"
-                                    + " registry_error = ? WHERE federation_id = ? AND version = ?"
-                                    + " RETURNING registry_attempts")
-                            .params(abbreviate(e.getMessage()), version.federationId(), version.version())
-                            .query(Integer.class)
-                            .single();
-                    Duration wait = backoff(attempts);
-                    jdbc.sql("UPDATE adapter_version SET registry_retry_at = ? WHERE federation_id = ? AND version = ?")
-                            .params(
-                                    Timestamp.from(clock.instant().plus(wait)),
-                                    version.federationId(),
-                                    version.version())
-                            .update();
-                    log.warn(
-                            "Registering adapter v{} of {} failed (attempt {}); retrying in {}: {}",
-                            version.version(),
-                            version.federationId(),
-                            attempts,
-                            wait,
-                            e.getMessage());
-                    return false;
-                }
-            });
-            if (registered == null) {
+            AdapterVersion version = tx.execute(status -> claimNext());
+            if (version == null) {
                 break;
             }
-            if (registered) {
+            try {
+                String id = registry.register(registration(version), () -> adapters.open(version));
+                tx.executeWithoutResult(
+                        status -> jdbc.sql("UPDATE adapter_version SET registry_id = ?, registry_error = NULL"
+                                        + " WHERE federation_id = ? AND version = ?")
+                                .params(id, version.federationId(), version.version())
+                                .update());
                 done++;
+            } catch (Exception e) {
+                recordFailure(version, e);
             }
         }
         return done;
+    }
+
+    /** The oldest due version whose parent is registered (the registry checks lineage), claimed for a lease. */
+    private AdapterVersion claimNext() {
+        List<AdapterVersion> pending = jdbc.sql("SELECT * FROM adapter_version v WHERE v.registry_id IS NULL"
+                        + " AND (v.registry_retry_at IS NULL OR v.registry_retry_at <= ?)"
+                        + " AND (v.version = 0 OR EXISTS (SELECT 1 FROM adapter_version p"
+                        + " WHERE p.federation_id = v.federation_id AND p.version = v.version - 1"
+                        + " AND p.registry_id IS NOT NULL))"
+                        + " ORDER BY v.created_at LIMIT 1 FOR UPDATE OF v SKIP LOCKED")
+                .param(Timestamp.from(clock.instant()))
+                .query(AdapterStore::map)
+                .list();
+        if (pending.isEmpty()) {
+            return null;
+        }
+        AdapterVersion version = pending.get(0);
+        jdbc.sql("UPDATE adapter_version SET registry_retry_at = ? WHERE federation_id = ? AND version = ?")
+                .params(Timestamp.from(clock.instant().plus(CLAIM_LEASE)), version.federationId(), version.version())
+                .update();
+        return version;
+    }
+
+    private void recordFailure(AdapterVersion version, Exception e) {
+        tx.executeWithoutResult(status -> {
+            int attempts = jdbc.sql("UPDATE adapter_version SET registry_attempts = registry_attempts + 1,"
+                            + " registry_error = ? WHERE federation_id = ? AND version = ?"
+                            + " RETURNING registry_attempts")
+                    .params(abbreviate(e.getMessage()), version.federationId(), version.version())
+                    .query(Integer.class)
+                    .single();
+            Duration wait = backoff(attempts);
+            jdbc.sql("UPDATE adapter_version SET registry_retry_at = ? WHERE federation_id = ? AND version = ?")
+                    .params(Timestamp.from(clock.instant().plus(wait)), version.federationId(), version.version())
+                    .update();
+            log.warn(
+                    "Registering adapter v{} of {} failed (attempt {}); retrying in {}: {}",
+                    version.version(),
+                    version.federationId(),
+                    attempts,
+                    wait,
+                    e.getMessage());
+        });
     }
 
     /** 5 s, doubling per failed attempt, at most 10 minutes. */

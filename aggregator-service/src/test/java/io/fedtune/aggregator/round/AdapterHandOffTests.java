@@ -34,9 +34,11 @@ class AdapterHandOffTests {
     static final class PickyRegistry implements ModelRegistryClient {
         final InMemoryModelRegistryClient accepted = new InMemoryModelRegistryClient();
         final AtomicBoolean refusing = new AtomicBoolean(true);
+        volatile Runnable duringUpload = () -> {};
 
         @Override
         public String register(AdapterRegistration registration, ContentSource content) throws IOException {
+            duringUpload.run();
             if (refusing.get() && registration.metadata().federationName().equals("refused")) {
                 throw new IOException("registry answered 400 invalid-adapter");
             }
@@ -112,6 +114,39 @@ class AdapterHandOffTests {
         assertThat(row(refused).get("registry_id")).isNotNull();
         assertThat(registry.accepted.registrations())
                 .extracting(r -> r.metadata().federationName())
-                .containsExactlyInAnyOrder("healthy", "refused");
+                .contains("healthy", "refused")
+                .doesNotHaveDuplicates();
+    }
+
+    @Test
+    void theUploadToTheRegistryHoldsNoLockOnTheVersionsRow() {
+        Api api = new Api("http://localhost:" + environment.getProperty("local.server.port"));
+        UUID federation =
+                api.createAndStart(Api.config("unlocked", 1, 1, 1, Duration.ofMinutes(5), LoraMode.FEDIT, null, null));
+        java.util.List<Throwable> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+        registry.duringUpload = () -> {
+            try {
+                // another connection, as another replica would use: NOWAIT fails at once on a locked row
+                java.util.concurrent.CompletableFuture.runAsync(() -> jdbc.sql(
+                                        "SELECT 1 FROM adapter_version WHERE federation_id = ? FOR UPDATE NOWAIT")
+                                .param(federation)
+                                .query()
+                                .listOfRows())
+                        .join();
+            } catch (RuntimeException e) {
+                seen.add(e);
+            }
+        };
+        try {
+            while (row(federation).get("registry_id") == null && handOff.handOff() > 0) {
+                // registers the other tests' leftovers first, oldest first
+            }
+        } finally {
+            registry.duringUpload = () -> {};
+        }
+        assertThat(row(federation).get("registry_id")).isNotNull();
+        assertThat(seen)
+                .as("the row was locked while the adapter streamed to the registry")
+                .isEmpty();
     }
 }
