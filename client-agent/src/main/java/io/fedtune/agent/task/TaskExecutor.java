@@ -190,34 +190,38 @@ public final class TaskExecutor {
         } catch (RuntimeException e) {
             // An engine error, a full disk, a corrupt file: report it instead of dying and crash-looping on the task.
             log.error("Round {}: unexpected local error", task.round(), e);
-            report(task, FailureReason.OTHER, "unexpected local error (details in the agent's log on its machine)");
-            home.pruneTasks(null);
-            return event(
-                    task,
-                    Outcome.FAILED,
-                    trainLoss,
-                    evalLoss,
-                    examples,
-                    steps,
-                    client.bytesUp() - upBefore,
-                    client.bytesDown() - downBefore,
-                    started,
-                    "other: unexpected local error: " + e);
+            TaskFailure failure = new TaskFailure(
+                    FailureReason.OTHER, "unexpected local error (details in the agent's log on its machine)");
+            return failed(task, failure, trainLoss, evalLoss, examples, steps, upBefore, downBefore, started);
         } catch (TaskFailure failure) {
-            report(task, failure.reason, failure.getMessage());
-            home.pruneTasks(null);
-            return event(
-                    task,
-                    Outcome.FAILED,
-                    trainLoss,
-                    evalLoss,
-                    examples,
-                    steps,
-                    client.bytesUp() - upBefore,
-                    client.bytesDown() - downBefore,
-                    started,
-                    failure.reason.name().toLowerCase() + ": " + failure.getMessage());
+            return failed(task, failure, trainLoss, evalLoss, examples, steps, upBefore, downBefore, started);
         }
+    }
+
+    /** Reports a failed task to the server, forgets its files, and says what happened. */
+    private RoundEvent failed(
+            TaskView task,
+            TaskFailure failure,
+            double trainLoss,
+            double evalLoss,
+            long examples,
+            int steps,
+            long upBefore,
+            long downBefore,
+            Instant started) {
+        report(task, failure.reason, failure.getMessage());
+        home.pruneTasks(null);
+        return event(
+                task,
+                Outcome.FAILED,
+                trainLoss,
+                evalLoss,
+                examples,
+                steps,
+                client.bytesUp() - upBefore,
+                client.bytesDown() - downBefore,
+                started,
+                failure.reason.name().toLowerCase() + ": " + failure.getMessage());
     }
 
     private EncodedUpdate trainAndEncode(TaskView task, Path dir, Path body) throws TaskFailure, TaskEnd {
