@@ -1,14 +1,19 @@
 package io.fedtune.protocol.codec;
 
+import io.fedtune.protocol.safetensors.DType;
 import io.fedtune.protocol.safetensors.FloatTensor;
 import io.fedtune.protocol.safetensors.SafetensorsFormatException;
 import io.fedtune.protocol.safetensors.SafetensorsHeader;
+import io.fedtune.protocol.safetensors.SafetensorsStreamReader;
+import io.fedtune.protocol.safetensors.TensorInfo;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.function.Predicate;
 
 /** Checks and plumbing the codecs share. */
 final class CodecSupport {
@@ -73,6 +78,31 @@ final class CodecSupport {
                     + (written == null ? "(none: no '" + UpdateCodecs.CODEC_KEY + "' metadata)" : "'" + written + "'")
                     + ", not '" + codec + "'");
         }
+    }
+
+    /**
+     * Decodes an update whose tensors are plain floating-point values: each must have a dtype {@code accepted} allows
+     * ({@code expected} names them in the error) and finite values.
+     */
+    static Map<String, FloatTensor> decodeFloats(
+            SafetensorsStreamReader reader, String codec, Predicate<DType> accepted, String expected)
+            throws IOException {
+        requireCodec(reader.header(), codec);
+        SortedMap<String, FloatTensor> result = result();
+        while (reader.hasNext()) {
+            TensorInfo tensor = reader.next();
+            if (!accepted.test(tensor.dtype())) {
+                throw new SafetensorsFormatException(
+                        codec + " update tensor '" + tensor.name() + "' is "
+                                + tensor.dtype().wireName() + "; expected " + expected,
+                        tensor.name());
+            }
+            float[] values = reader.readFloats();
+            requireFiniteDecoded(codec, tensor.name(), values);
+            result.put(tensor.name(), new FloatTensor(tensor.shape(), values));
+        }
+        reader.finish();
+        return freeze(result);
     }
 
     static SortedMap<String, FloatTensor> result() {

@@ -3,10 +3,8 @@ package io.fedtune.protocol.codec;
 import io.fedtune.protocol.safetensors.DType;
 import io.fedtune.protocol.safetensors.Float16;
 import io.fedtune.protocol.safetensors.FloatTensor;
-import io.fedtune.protocol.safetensors.SafetensorsFormatException;
 import io.fedtune.protocol.safetensors.SafetensorsStreamReader;
 import io.fedtune.protocol.safetensors.SafetensorsWriter;
-import io.fedtune.protocol.safetensors.TensorInfo;
 import java.io.IOException;
 import java.util.Map;
 import java.util.SortedMap;
@@ -61,22 +59,7 @@ public final class F16Codec implements UpdateCodec {
 
     @Override
     public Map<String, FloatTensor> decode(SafetensorsStreamReader reader) throws IOException {
-        CodecSupport.requireCodec(reader.header(), NAME);
-        SortedMap<String, FloatTensor> result = CodecSupport.result();
-        while (reader.hasNext()) {
-            TensorInfo tensor = reader.next();
-            if (tensor.dtype() != DType.F16) {
-                throw new SafetensorsFormatException(
-                        "f16 update tensor '" + tensor.name() + "' is "
-                                + tensor.dtype().wireName() + "; expected F16",
-                        tensor.name());
-            }
-            float[] values = reader.readFloats();
-            CodecSupport.requireFiniteDecoded(NAME, tensor.name(), values);
-            result.put(tensor.name(), new FloatTensor(tensor.shape(), values));
-        }
-        reader.finish();
-        return CodecSupport.freeze(result);
+        return CodecSupport.decodeFloats(reader, NAME, dtype -> dtype == DType.F16, "F16");
     }
 
     @Override
