@@ -12,6 +12,7 @@ import io.fedtune.trainer.tiny.TinyModels;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.BeforeAll;
@@ -166,6 +167,45 @@ class InspectLogitsGenerateTests {
         assertThat(ids.exitCode()).as(ids.err()).isZero();
         assertThat(ids.lastLine()).matches("\\d+(,\\d+){0,5}");
         assertThat(again.lastLine()).isEqualTo(ids.lastLine());
+    }
+
+    @Test
+    void aModelWithoutTokenizerServesTheTokenIdCommandsAndNamesTheMissingFileForText() throws IOException {
+        Path bare = Files.createDirectories(dir.resolve("bare"));
+        Files.copy(llama.resolve("config.json"), bare.resolve("config.json"));
+        Files.copy(llama.resolve("model.safetensors"), bare.resolve("model.safetensors"));
+        Path bareLogits = dir.resolve("bare.npy");
+        Path fullLogits = dir.resolve("full.npy");
+        Path data = dir.resolve("data.jsonl");
+        Files.writeString(data, "{\"instruction\": \"Name a colour.\", \"output\": \"Blue.\"}\n");
+
+        OfflineCli inspect = OfflineCli.run("inspect", "--model", bare.toString());
+        OfflineCli logits = OfflineCli.run(
+                "logits", "--model", bare.toString(), "--ids", "1,2,3,200", "--out", bareLogits.toString());
+        OfflineCli logitsWithTokenizer = OfflineCli.run(
+                "logits", "--model", llama.toString(), "--ids", "1,2,3,200", "--out", fullLogits.toString());
+        OfflineCli ids = OfflineCli.run(
+                "generate", "--model", bare.toString(), "--prompt-ids", "1,5,9", "--max-new-tokens", "6");
+        OfflineCli idsWithTokenizer = OfflineCli.run(
+                "generate", "--model", llama.toString(), "--prompt-ids", "1,5,9", "--max-new-tokens", "6");
+        OfflineCli text = OfflineCli.run("generate", "--model", bare.toString(), "--prompt", "hello");
+        OfflineCli eval = OfflineCli.run("eval", "--model", bare.toString(), "--data", data.toString());
+
+        assertThat(inspect.exitCode()).as(inspect.err()).isZero();
+        assertThat(inspect.out()).contains("tokenizer:      none").contains("LlamaForCausalLM");
+        assertThat(logits.exitCode()).as(logits.err()).isZero();
+        assertThat(logitsWithTokenizer.exitCode()).as(logitsWithTokenizer.err()).isZero();
+        assertThat(Npy.read(bareLogits)).isDeepEqualTo(Npy.read(fullLogits));
+        assertThat(ids.exitCode()).as(ids.err()).isZero();
+        assertThat(ids.lastLine()).matches("\\d+(,\\d+){0,5}").isEqualTo(idsWithTokenizer.lastLine());
+        assertThat(text.exitCode()).isEqualTo(2);
+        assertThat(text.err().strip())
+                .isEqualTo("fedtune-agent generate: " + bare
+                        + ": no tokenizer.json; generate --prompt needs one to turn text into token ids");
+        assertThat(eval.exitCode()).isEqualTo(2);
+        assertThat(eval.err().strip())
+                .isEqualTo("fedtune-agent eval: " + bare
+                        + ": no tokenizer.json; eval needs one to turn text into token ids");
     }
 
     @Test
