@@ -9,11 +9,16 @@ With --dir it reads the very safetensors files the Java benchmark wrote (`./fedt
 keeps them: DIR/updates/client-*.safetensors); without, it generates the same layout (64 tensors) in memory.
 By default the arrays are loaded once and only the sum is timed (Flower aggregates arrays it already holds);
 with --from-files every timed run also reads the files (np.fromfile), as the Java benchmark reads its blob store.
+With --flower every timed run does what Flower's FedAvg does with the updates it received (aggregate_fit with
+inplace=True): each update is held as Flower holds it, one serialized .npy buffer per tensor; the run deserializes
+them (np.load), scales each update by its weight and adds it in place (np.multiply/np.add with out=), and
+serializes the result (np.save), as Flower turns the aggregate back into Parameters.
 
-    /usr/bin/python3 tools/bench/numpy_fedavg.py --dir DIR [--from-files]
+    /usr/bin/python3 tools/bench/numpy_fedavg.py --dir DIR [--from-files | --flower]
 """
 import argparse
 import glob
+import io
 import json
 import os
 import struct
@@ -47,6 +52,28 @@ def load(path, tensors):
     return np.split(flat, np.cumsum([n for _, n, _ in tensors])[:-1])
 
 
+def to_npy(array):
+    """One tensor serialized as Flower serializes ndarrays for the wire: the .npy format in a bytes object."""
+    buffer = io.BytesIO()
+    np.save(buffer, array, allow_pickle=False)
+    return buffer.getvalue()
+
+
+def flower_round(received, weights):
+    """Flower's in-place FedAvg over serialized updates: deserialize, scale, add in place, serialize the result."""
+    total = None
+    for tensors, w in zip(received, weights):
+        arrays = [np.load(io.BytesIO(t), allow_pickle=False) for t in tensors]
+        for a in arrays:
+            np.multiply(a, np.float32(w), out=a)
+        if total is None:
+            total = arrays
+        else:
+            for acc, a in zip(total, arrays):
+                np.add(acc, a, out=acc)
+    return [to_npy(a) for a in total]
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dir", help="the Java benchmark's blob store (kept with its --dir option)")
@@ -57,7 +84,12 @@ def main():
     parser.add_argument("--from-files", action="store_true",
                         help="read each update from its file in every timed run, instead of summing arrays loaded"
                              " once")
+    parser.add_argument("--flower", action="store_true",
+                        help="hold each update as serialized .npy buffers and time Flower's whole in-place"
+                             " aggregation: deserialize, scale and add in place, serialize the result")
     args = parser.parse_args()
+    if args.flower and args.from_files:
+        raise SystemExit("--flower and --from-files exclude each other")
 
     if args.dir:
         paths = sorted(glob.glob(os.path.join(args.dir, "updates", "client-*.safetensors")),
@@ -81,15 +113,19 @@ def main():
     weights = [(0.5 if c % 2 == 0 else 1.5) / clients for c in range(clients)]
     total = clients * params * 4
 
+    received = [[to_npy(x) for x in update] for update in updates] if args.flower else None
     rates = []
     for run in range(args.repeats + 1):
         started = time.perf_counter()
         cpu_started = time.process_time()
-        acc = [np.zeros(n, dtype=np.float32) for n in sizes]
-        for c, w in enumerate(weights):
-            layers = updates[c] if updates is not None else load(paths[c], layouts[c])
-            for a, x in zip(acc, layers):
-                a += np.float32(w) * x
+        if received is not None:
+            flower_round(received, weights)
+        else:
+            acc = [np.zeros(n, dtype=np.float32) for n in sizes]
+            for c, w in enumerate(weights):
+                layers = updates[c] if updates is not None else load(paths[c], layouts[c])
+                for a, x in zip(acc, layers):
+                    a += np.float32(w) * x
         seconds = time.perf_counter() - started
         cpu_seconds = time.process_time() - cpu_started
         rate = total / seconds / 1e9
@@ -97,7 +133,10 @@ def main():
               f" ({cpu_seconds:.3f} CPU-s, {total / cpu_seconds / 1e9:.2f} GB per CPU-second)")
         if run > 0:
             rates.append(rate)
-    source = ("files, read every run" if args.from_files else "files, loaded once") if args.dir else "memory"
+    if args.flower:
+        source = "serialized updates, Flower's in-place aggregation"
+    else:
+        source = ("files, read every run" if args.from_files else "files, loaded once") if args.dir else "memory"
     print(f"clients: {clients}, params: {params:,}, update bytes per round: {total:,}, from {source},"
           f" numpy {np.__version__}")
     print(f"GB/s: {max(rates):.2f}")

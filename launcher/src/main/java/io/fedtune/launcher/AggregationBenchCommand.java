@@ -41,6 +41,14 @@ final class AggregationBenchCommand implements Callable<Integer> {
     @Option(names = "--tile", defaultValue = "0", description = "Values per tile; 0 = the service's default.")
     int tile;
 
+    @Option(
+            names = "--from-memory",
+            description = {
+                "Read every update once into heap arrays before timing and time only the sum (the engine's",
+                "arithmetic, as NumPy sums arrays it already holds); by default every run reads the blob store."
+            })
+    boolean fromMemory;
+
     @Option(names = "--dir", description = "Where to keep the blob store (default: a temporary directory).")
     Path directory;
 
@@ -54,7 +62,8 @@ final class AggregationBenchCommand implements Callable<Integer> {
             return 2;
         }
         AggregationBenchmark.run(
-                new AggregationBenchmark.Options(clients, params, tensors, threads, repeats, directory, tile),
+                new AggregationBenchmark.Options(
+                        clients, params, tensors, threads, repeats, directory, tile, fromMemory),
                 spec.commandLine().getOut());
         return 0;
     }

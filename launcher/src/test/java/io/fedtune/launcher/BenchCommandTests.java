@@ -20,7 +20,27 @@ class BenchCommandTests {
                 0, "bench", "aggregation", "--clients", "3", "--params", "1000", "--tensors", "4", "--repeats", "1");
         String[] lines = out.strip().split("\\R");
         assertThat(lines[lines.length - 1]).matches("GB/s: \\d+\\.\\d\\d");
-        assertThat(out).contains("clients: 3, params: 1,000");
+        assertThat(out).contains("clients: 3, params: 1,000").contains("from the blob store, every run");
+    }
+
+    @Test
+    void fromMemoryTimesTheSumOfUpdatesLoadedOnceAndSaysSo() {
+        String out = run(
+                0,
+                "bench",
+                "aggregation",
+                "--clients",
+                "3",
+                "--params",
+                "1000",
+                "--tensors",
+                "4",
+                "--repeats",
+                "1",
+                "--from-memory");
+        String[] lines = out.strip().split("\\R");
+        assertThat(lines[lines.length - 1]).matches("GB/s: \\d+\\.\\d\\d");
+        assertThat(out).contains("from heap arrays loaded once");
     }
 
     @Test
