@@ -77,4 +77,66 @@ class DemoEndToEndTests {
         assertThat(adapter.resolve("adapter_config.json")).isRegularFile();
         assertThat(out.toString()).contains("holdout loss", "local-only client-2-garden", adapter.toString());
     }
+
+    @Test
+    void aGeneratedCheckpointAndHandWrittenJsonlFilesRunToTheEnd(@TempDir Path dir) throws Exception {
+        Path model = dir.resolve("my-model");
+        assertThat(Fedtune.commandLine().execute("tiny-model", model.toString()))
+                .isZero();
+        Path data = Files.createDirectories(dir.resolve("my-data"));
+        // one client writes plain text, one Alpaca records, one chat transcripts: the three shapes users bring
+        StringBuilder clinic = new StringBuilder();
+        StringBuilder bank = new StringBuilder();
+        StringBuilder shop = new StringBuilder();
+        for (int i = 0; i < 10; i++) {
+            clinic.append("{\"text\": \"patient ").append(i).append(" rests and drinks water twice a day\"}\n");
+            bank.append("{\"instruction\": \"Convert to euros\", \"input\": \"")
+                    .append(i * 10)
+                    .append(" dollars\", \"output\": \"about ")
+                    .append(i * 9)
+                    .append(" euros\"}\n");
+            shop.append("{\"messages\": [{\"role\": \"user\", \"content\": \"Is item ")
+                    .append(i)
+                    .append(" in stock?\"}, {\"role\": \"assistant\", \"content\": \"Yes, ")
+                    .append(i + 2)
+                    .append(" left.\"}]}\n");
+        }
+        Files.writeString(data.resolve("clinic.jsonl"), clinic);
+        Files.writeString(data.resolve("bank.jsonl"), bank);
+        Files.writeString(data.resolve("shop.jsonl"), shop);
+        Path summaryFile = dir.resolve("summary.json");
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cli = Fedtune.commandLine();
+        cli.setOut(new PrintWriter(out));
+        cli.setErr(new PrintWriter(err));
+
+        int status = cli.execute(
+                "demo",
+                "--model",
+                model.toString(),
+                "--data",
+                data.toString(),
+                "--rounds",
+                "2",
+                "--steps",
+                "4",
+                "--home",
+                dir.resolve("home").toString(),
+                "--summary",
+                summaryFile.toString());
+
+        System.out.println(out);
+        assertThat(status).as(out + "\n" + err).isZero();
+        JsonNode summary = JsonMapper.builder().build().readTree(summaryFile.toFile());
+        assertThat(summary.get("rounds").size()).isEqualTo(2);
+        for (JsonNode round : summary.get("rounds")) {
+            assertThat(round.get("clients").asInt()).isEqualTo(3);
+            assertThat(round.get("globalHoldoutLoss").asDouble()).isFinite();
+        }
+        assertThat(summary.get("localOnly"))
+                .extracting(local -> local.get("client").asString())
+                .containsExactlyInAnyOrder("bank", "clinic", "shop");
+        assertThat(dir.resolve("home/final-adapter/adapter_model.safetensors")).isRegularFile();
+    }
 }
