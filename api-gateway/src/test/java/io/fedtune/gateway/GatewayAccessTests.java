@@ -45,6 +45,28 @@ class GatewayAccessTests extends GatewayTestBase {
     }
 
     @Test
+    void openPathsIgnoreABadTokenInsteadOfRefusingIt() {
+        for (String token : new String[] {tokens.expiredAdmin(), tokens.forgedAdmin(), "not.a.jwt"}) {
+            assertThat(post(
+                                    "/oauth2/token",
+                                    token,
+                                    "application/x-www-form-urlencoded",
+                                    "grant_type=client_credentials".getBytes())
+                            .statusCode())
+                    .isEqualTo(200);
+            assertThat(postJson("/api/v1/agent/enroll", token, "{}").statusCode())
+                    .isEqualTo(200);
+            assertThat(get("/oauth2/jwks", token).statusCode()).isEqualTo(200);
+            assertThat(get("/.well-known/openid-configuration", token).statusCode())
+                    .isEqualTo(200);
+            assertThat(get("/actuator/health/readiness", token).statusCode()).isEqualTo(200);
+            // the same token is still refused everywhere else
+            ServiceChecks.assertProblem(get("/api/v1/federations", token), 401);
+            ServiceChecks.assertProblem(postJson("/api/v1/agent/heartbeat", token, "{}"), 401);
+        }
+    }
+
+    @Test
     void aViewerReadsButChangesNothing() {
         String viewer = tokens.viewer();
         assertThat(get("/api/v1/federations/f1", viewer).statusCode()).isEqualTo(200);

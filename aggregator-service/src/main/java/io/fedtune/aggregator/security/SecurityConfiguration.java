@@ -11,8 +11,10 @@ import io.fedtune.boot.security.FedtuneSecurityProperties;
 import io.fedtune.boot.security.ServletSecurityProblems;
 import java.text.ParseException;
 import java.time.Clock;
+import java.util.Arrays;
 import java.util.List;
 import java.util.function.Supplier;
+import java.util.stream.Stream;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -29,19 +31,30 @@ import org.springframework.security.oauth2.jwt.JwtDecoder;
 import org.springframework.security.oauth2.jwt.JwtIssuerValidator;
 import org.springframework.security.oauth2.jwt.JwtTimestampValidator;
 import org.springframework.security.oauth2.jwt.NimbusJwtDecoder;
+import org.springframework.security.oauth2.server.resource.web.BearerTokenResolver;
+import org.springframework.security.oauth2.server.resource.web.DefaultBearerTokenResolver;
 import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.access.ExceptionTranslationFilter;
+import org.springframework.security.web.servlet.util.matcher.PathPatternRequestMatcher;
+import org.springframework.security.web.util.matcher.OrRequestMatcher;
+import org.springframework.security.web.util.matcher.RequestMatcher;
 
 /**
  * Who may call what. The aggregator is the platform's issuer, so its own tokens are checked against its own key
  * (no HTTP round trip to itself, and with the injected clock); tokens of the external OIDC issuer go through the
  * shared {@code io.fedtune.boot.security} decoder. Roles become authorities through the shared converter, 401 and
  * 403 are the shared ProblemDetails. Probes, metrics, API docs, the token endpoints, JWKS, discovery and
- * enrollment are open; everything else needs a token with the right role.
+ * enrollment are open; everything else needs a token with the right role. On the open paths a bearer token is not
+ * even read, so an expired or forged one does not turn them into a 401.
  */
 @Configuration(proxyBeanMethods = false)
 @EnableConfigurationProperties(SecurityProperties.class)
 class SecurityConfiguration {
+
+    /** The issuer's and enrollment's endpoints: open, their credentials are in the request itself. */
+    private static final String[] OPEN_ENDPOINTS = {
+        "/oauth2/token", "/oauth2/jwks", "/.well-known/**", "/api/v1/agent/enroll"
+    };
 
     @Bean
     JwtDecoder aggregatorJwtDecoder(SigningKeys keys, FedtuneSecurityProperties shared, Clock clock) {
@@ -94,7 +107,7 @@ class SecurityConfiguration {
                 .sessionManagement(session -> session.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
                 .authorizeHttpRequests(auth -> auth.requestMatchers(FedtuneSecurityAutoConfiguration.OPEN_PATHS)
                         .permitAll()
-                        .requestMatchers("/oauth2/token", "/oauth2/jwks", "/.well-known/**", "/api/v1/agent/enroll")
+                        .requestMatchers(OPEN_ENDPOINTS)
                         .permitAll()
                         .requestMatchers("/api/v1/agent/federations/*/adapters/**")
                         .hasAnyRole("AGENT", "ADMIN", "VIEWER", "SERVICE")
@@ -106,7 +119,8 @@ class SecurityConfiguration {
                         .hasRole("ADMIN")
                         .anyRequest()
                         .authenticated())
-                .oauth2ResourceServer(server -> server.jwt(jwt -> jwt.decoder(decoder)
+                .oauth2ResourceServer(server -> server.bearerTokenResolver(bearerTokenOutsideOpenPaths())
+                        .jwt(jwt -> jwt.decoder(decoder)
                                 .jwtAuthenticationConverter(
                                         FedtuneAuthoritiesConverter.authenticationConverter(shared)))
                         .authenticationEntryPoint(ServletSecurityProblems.entryPoint())
@@ -114,6 +128,18 @@ class SecurityConfiguration {
                 .exceptionHandling(handling -> handling.authenticationEntryPoint(ServletSecurityProblems.entryPoint())
                         .accessDeniedHandler(ServletSecurityProblems.accessDenied()));
         return http.build();
+    }
+
+    /** Reads the bearer token of a request, except on the open paths, where there is none to check. */
+    private static BearerTokenResolver bearerTokenOutsideOpenPaths() {
+        PathPatternRequestMatcher.Builder paths = PathPatternRequestMatcher.withDefaults();
+        RequestMatcher open = new OrRequestMatcher(
+                Stream.concat(Arrays.stream(FedtuneSecurityAutoConfiguration.OPEN_PATHS), Arrays.stream(OPEN_ENDPOINTS))
+                        .map(paths::matcher)
+                        .map(RequestMatcher.class::cast)
+                        .toList());
+        DefaultBearerTokenResolver bearer = new DefaultBearerTokenResolver();
+        return request -> open.matches(request) ? null : bearer.resolve(request);
     }
 
     private static <T> Supplier<T> memoize(Supplier<T> supplier) {

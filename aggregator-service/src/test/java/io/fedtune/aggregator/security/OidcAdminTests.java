@@ -68,6 +68,25 @@ class OidcAdminTests {
     }
 
     @Test
+    void theOpenEndpointsAnswerByTheirOwnRulesWhateverTokenComesWithTheRequest() throws Exception {
+        TestTokens oidc = TestTokens.shared();
+        for (String token : new String[] {oidc.expiredAdmin(), oidc.forgedAdmin(), "not.a.jwt"}) {
+            assertThat(send("GET", "/oauth2/jwks", token, null).statusCode()).isEqualTo(200);
+            assertThat(send("GET", "/.well-known/openid-configuration", token, null)
+                            .statusCode())
+                    .isEqualTo(200);
+            HttpResponse<String> tokenRequest = send(
+                    "POST", "/oauth2/token", token, "grant_type=client_credentials&client_id=admin&client_secret=x");
+            ServiceChecks.assertProblem(tokenRequest, 401);
+            assertThat(tokenRequest.body()).contains("urn:fedtune:problem:invalid-client");
+            HttpResponse<String> enrollment =
+                    send("POST", "/api/v1/agent/enroll", token, "{\"token\":\"ftet_unknown\",\"name\":\"someone\"}");
+            ServiceChecks.assertProblem(enrollment, 401);
+            assertThat(enrollment.body()).contains("urn:fedtune:problem:invalid-enrollment-token");
+        }
+    }
+
+    @Test
     void theBootstrapAdminIsOffAndNothingIsGeneratedForIt() throws Exception {
         ServiceChecks.assertProblem(
                 send("POST", "/oauth2/token", null, "grant_type=client_credentials&client_id=admin&client_secret=x"),

@@ -5,9 +5,16 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.http.HttpMethod;
 import org.springframework.security.config.web.server.ServerHttpSecurity;
+import org.springframework.security.core.Authentication;
 import org.springframework.security.oauth2.server.resource.authentication.JwtAuthenticationConverter;
 import org.springframework.security.oauth2.server.resource.authentication.ReactiveJwtAuthenticationConverterAdapter;
+import org.springframework.security.oauth2.server.resource.web.server.authentication.ServerBearerTokenAuthenticationConverter;
 import org.springframework.security.web.server.SecurityWebFilterChain;
+import org.springframework.security.web.server.authentication.ServerAuthenticationConverter;
+import org.springframework.security.web.server.util.matcher.OrServerWebExchangeMatcher;
+import org.springframework.security.web.server.util.matcher.ServerWebExchangeMatcher;
+import org.springframework.security.web.server.util.matcher.ServerWebExchangeMatchers;
+import reactor.core.publisher.Mono;
 
 /**
  * The gateway's own access rules, checked before a request reaches a service (which checks again): tokens are
@@ -28,6 +35,9 @@ import org.springframework.security.web.server.SecurityWebFilterChain;
  *   <li>{@code /api/v1/models/**}, {@code /api/v1/adapters/**} change: ADMIN or SERVICE
  *   <li>anything else: a valid token (and then, mostly, 404)
  * </ul>
+ *
+ * <p>On the open paths a bearer token is not even read, so an expired or forged one does not turn an open endpoint
+ * into a 401: each answers by its own rules whoever calls.
  */
 @Configuration(proxyBeanMethods = false)
 class GatewaySecurityConfiguration {
@@ -47,6 +57,9 @@ class GatewaySecurityConfiguration {
         "/.well-known/**"
     };
 
+    /** Open to POST: the token endpoint and enrollment, whose credentials are in the request itself. */
+    static final String[] OPEN_POSTS = {"/oauth2/token", "/api/v1/agent/enroll"};
+
     @Bean
     SecurityWebFilterChain gatewaySecurity(ServerHttpSecurity http, JwtAuthenticationConverter converter) {
         return http.csrf(ServerHttpSecurity.CsrfSpec::disable)
@@ -61,7 +74,7 @@ class GatewaySecurityConfiguration {
                 .authorizeExchange(exchanges -> exchanges
                         .pathMatchers(OPEN_PATHS)
                         .permitAll()
-                        .pathMatchers(HttpMethod.POST, "/oauth2/token", "/api/v1/agent/enroll")
+                        .pathMatchers(HttpMethod.POST, OPEN_POSTS)
                         .permitAll()
                         .pathMatchers(HttpMethod.GET, "/api/v1/agent/federations/{federation}/adapters/**")
                         .access(FederationAccess.memberOrReader())
@@ -94,12 +107,23 @@ class GatewaySecurityConfiguration {
                         .hasAnyRole("ADMIN", "SERVICE")
                         .anyExchange()
                         .authenticated())
-                .oauth2ResourceServer(server -> server.jwt(jwt -> jwt.jwtAuthenticationConverter(
+                .oauth2ResourceServer(server -> server.bearerTokenConverter(bearerTokenOutsideOpenPaths())
+                        .jwt(jwt -> jwt.jwtAuthenticationConverter(
                                 new ReactiveJwtAuthenticationConverterAdapter(converter)))
                         .authenticationEntryPoint(ReactiveSecurityProblems.entryPoint())
                         .accessDeniedHandler(ReactiveSecurityProblems.accessDenied()))
                 .exceptionHandling(handling -> handling.authenticationEntryPoint(ReactiveSecurityProblems.entryPoint())
                         .accessDeniedHandler(ReactiveSecurityProblems.accessDenied()))
                 .build();
+    }
+
+    /** Reads the bearer token of a request, except on the open paths, where there is none to check. */
+    static ServerAuthenticationConverter bearerTokenOutsideOpenPaths() {
+        ServerWebExchangeMatcher open = new OrServerWebExchangeMatcher(
+                ServerWebExchangeMatchers.pathMatchers(OPEN_PATHS),
+                ServerWebExchangeMatchers.pathMatchers(HttpMethod.POST, OPEN_POSTS));
+        ServerBearerTokenAuthenticationConverter bearer = new ServerBearerTokenAuthenticationConverter();
+        return exchange -> open.matches(exchange)
+                .flatMap(match -> match.isMatch() ? Mono.<Authentication>empty() : bearer.convert(exchange));
     }
 }
