@@ -7,6 +7,8 @@ import io.fedtune.protocol.api.FailureReport;
 import io.fedtune.protocol.api.TaskView;
 import io.fedtune.protocol.api.UpdateMetadata;
 import io.fedtune.protocol.api.UpdateReceipt;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.validation.ConstraintViolation;
 import jakarta.validation.Valid;
@@ -57,6 +59,7 @@ class AgentRoundController {
     private final JsonMapper strictJson;
     private final Validator validator;
     private final Clock clock;
+    private final Counter bytesOut;
 
     AgentRoundController(
             ClientDirectory clients,
@@ -67,7 +70,8 @@ class AgentRoundController {
             AggregatorProperties properties,
             JsonMapper json,
             Validator validator,
-            Clock clock) {
+            Clock clock,
+            MeterRegistry meters) {
         this.clients = clients;
         this.tasks = tasks;
         this.intake = intake;
@@ -79,6 +83,9 @@ class AgentRoundController {
                 .build();
         this.validator = validator;
         this.clock = clock;
+        this.bytesOut = Counter.builder("fedtune.adapters.bytes.out")
+                .description("Bytes of global adapters sent to agents and admins")
+                .register(meters);
     }
 
     @GetMapping("/tasks/next")
@@ -128,7 +135,7 @@ class AgentRoundController {
         long length = slice == null ? size : slice[1] - slice[0] + 1;
         StreamingResponseBody body = out -> {
             try (InputStream in = slice == null ? adapters.open(adapter) : adapters.open(adapter, offset, length)) {
-                in.transferTo(out);
+                bytesOut.increment(in.transferTo(out));
             }
         };
         ResponseEntity.BodyBuilder response = slice == null

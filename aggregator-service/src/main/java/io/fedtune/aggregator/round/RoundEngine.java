@@ -4,6 +4,7 @@ import io.fedtune.aggregator.federation.Federation;
 import io.fedtune.aggregator.federation.FederationRepository;
 import io.fedtune.aggregator.system.AggregatorProperties;
 import io.fedtune.aggregator.system.StateMachines;
+import io.fedtune.protocol.api.ClientSelection;
 import io.fedtune.protocol.api.FailurePolicy;
 import io.fedtune.protocol.api.FederationConfig;
 import io.fedtune.protocol.api.FederationStatus;
@@ -175,6 +176,25 @@ public class RoundEngine {
         }
     }
 
+    /** The random source of one attempt of a round: a function of the federation's seed, the number and the attempt. */
+    static Random roundRandom(long seed, int number, int attempt) {
+        return new Random(seed * 1_000_003L + number * 7919L + attempt);
+    }
+
+    /**
+     * The clients a round samples: {@link ClientSelection#sampleSize} of the {@code live} ones (given in a stable
+     * order), drawn by shuffling them with {@code random}; empty when fewer than the minimum are live.
+     */
+    static List<UUID> sample(ClientSelection selection, List<UUID> live, Random random) {
+        int size = selection.sampleSize(live.size());
+        if (size == 0) {
+            return List.of();
+        }
+        List<UUID> sample = new ArrayList<>(live);
+        Collections.shuffle(sample, random);
+        return List.copyOf(sample.subList(0, size));
+    }
+
     private void open(Federation federation, int number, int attempt, int baseVersion, Instant now) {
         FederationConfig config = federation.config();
         List<UUID> live = jdbc.sql("SELECT id FROM client WHERE federation_id = ? AND status = 'ACTIVE'"
@@ -182,14 +202,12 @@ public class RoundEngine {
                 .params(federation.id(), Timestamp.from(now.minus(properties.livenessWindow())))
                 .query(UUID.class)
                 .list();
-        int size = config.clients().sampleSize(live.size());
-        if (size == 0) {
+        Random random = roundRandom(config.seed(), number, attempt);
+        List<UUID> sample = sample(config.clients(), live, random);
+        if (sample.isEmpty()) {
             return; // too few live clients: wait for more
         }
-        List<UUID> sample = new ArrayList<>(live);
-        Random random = new Random(config.seed() * 1_000_003L + number * 7919L + attempt);
-        Collections.shuffle(sample, random);
-        sample = sample.subList(0, size);
+        int size = sample.size();
         Instant deadline = now.plus(config.rounds().deadline());
         long roundId = jdbc.sql("INSERT INTO round (federation_id, number, attempt, status, base_version, opened_at,"
                         + " deadline, sampled, min_clients) VALUES (?, ?, ?, 'COLLECTING', ?, ?, ?, ?, ?) RETURNING id")

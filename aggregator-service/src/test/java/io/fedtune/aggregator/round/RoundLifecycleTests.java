@@ -320,7 +320,7 @@ class RoundLifecycleTests {
     }
 
     @Test
-    void pauseResumeAndCancelFollowTheStateMachineAndIllegalMovesAreConflicts() {
+    void pauseResumeAndCancelFollowTheStateMachineAndIllegalMovesAreConflicts() throws Exception {
         FederationConfig config = Api.config("lifecycle", 3, 1, 1, Duration.ofMinutes(5), LoraMode.FEDIT, null, null);
         UUID id = UUID.fromString(read(api.post("/api/v1/federations", api.admin(), config), 201)
                 .get("id")
@@ -345,8 +345,14 @@ class RoundLifecycleTests {
         assertThat(round(id, 1).get("round").get("status").asString()).isEqualTo("FAILED");
         assertThat(agents.get(0).task(0)).isNull();
         read(api.post("/api/v1/federations/" + id + "/resume", api.admin(), ""), 409);
-        HttpResponse<String> upload = agents.get(0).upload(id, 1, Api.update(config, LoraMode.FEDIT, 1), 1);
-        assertThat(upload.statusCode()).isEqualTo(409);
+        assertThat(problem(agents.get(0).upload(id, 1, Api.update(config, LoraMode.FEDIT, 1), 1), 409))
+                .contains("round-closed");
+        assertThat(blobs.list("updates/" + id + "/")).isEmpty();
+        assertThat(jdbc.sql("SELECT count(*) FROM client_update WHERE client_id = ?")
+                        .param(agents.get(0).id())
+                        .query(Long.class)
+                        .single())
+                .isZero();
         assertThat(problem(
                         api.post(
                                 "/api/v1/federations/" + id + "/start",
