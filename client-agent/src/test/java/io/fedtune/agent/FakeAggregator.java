@@ -54,6 +54,10 @@ final class FakeAggregator implements AutoCloseable {
     final java.util.Set<String> tokensIssued = java.util.concurrent.ConcurrentHashMap.newKeySet();
     volatile int pollErrorsLeft;
     volatile int corruptDownloadsLeft;
+    /** Downloads that send half the adapter, run {@link #beforeCut}, then drop the connection. */
+    volatile int cutDownloadsLeft;
+
+    volatile Runnable beforeCut = () -> {};
     volatile int uploadErrorsLeft;
     volatile boolean taskOffered = true;
     volatile PrivacySpec privacy = PrivacySpec.none();
@@ -64,6 +68,9 @@ final class FakeAggregator implements AutoCloseable {
     final AtomicInteger tokenRequests = new AtomicInteger();
     final AtomicInteger polls = new AtomicInteger();
     final AtomicInteger downloads = new AtomicInteger();
+    /** The {@code Range} header of each download request, "none" when it had none. */
+    final List<String> downloadRanges = new CopyOnWriteArrayList<>();
+
     final AtomicInteger uploadAttempts = new AtomicInteger();
     final List<UpdateMetadata> uploads = new CopyOnWriteArrayList<>();
     final List<byte[]> uploadBodies = new CopyOnWriteArrayList<>();
@@ -178,7 +185,28 @@ final class FakeAggregator implements AutoCloseable {
                     bytes[bytes.length - 1] ^= 0x55;
                 }
                 exchange.getResponseHeaders().set("Fedtune-Sha256", adapterSha);
+                String range = exchange.getRequestHeaders().getFirst("Range");
+                downloadRanges.add(range == null ? "none" : range);
+                if (range != null && range.matches("bytes=\\d+-")) {
+                    int from = Integer.parseInt(range.substring("bytes=".length(), range.length() - 1));
+                    exchange.getResponseHeaders()
+                            .set("Content-Range", "bytes " + from + "-" + (bytes.length - 1) + "/" + bytes.length);
+                    exchange.sendResponseHeaders(206, bytes.length - from);
+                    try (OutputStream out = exchange.getResponseBody()) {
+                        out.write(bytes, from, bytes.length - from);
+                    }
+                    return;
+                }
                 exchange.sendResponseHeaders(200, bytes.length);
+                if (cutDownloadsLeft > 0) {
+                    cutDownloadsLeft--;
+                    OutputStream out = exchange.getResponseBody();
+                    out.write(bytes, 0, bytes.length / 2);
+                    out.flush();
+                    beforeCut.run();
+                    // closing a fixed-length response before its end drops the connection
+                    return;
+                }
                 try (OutputStream out = exchange.getResponseBody()) {
                     out.write(bytes);
                 }
