@@ -76,9 +76,23 @@ final class FakeAggregator implements AutoCloseable {
     final List<byte[]> uploadBodies = new CopyOnWriteArrayList<>();
     final List<FailureReport> failures = new CopyOnWriteArrayList<>();
 
+    final PeftSpec peft;
+    final TrainingSpec training;
+
     FakeAggregator() throws IOException {
-        global.put("base_model.model.layers.0.q.lora_A.weight", tensor(4, 8, 0.1f));
-        global.put("base_model.model.layers.0.q.lora_B.weight", tensor(8, 4, 0f));
+        this(
+                Map.of(
+                        "base_model.model.layers.0.q.lora_A.weight", tensor(4, 8, 0.1f),
+                        "base_model.model.layers.0.q.lora_B.weight", tensor(8, 4, 0f)),
+                new PeftSpec(PeftMethod.LORA, 4, 8, 0, false, null, List.of(new TargetModule("layers.0.q", 8, 8)), 0),
+                new TrainingSpec(1, 3, 2, 1e-3, 0, 64, 0, 0));
+    }
+
+    /** A federation whose tasks carry this global adapter, PEFT spec and training spec. */
+    FakeAggregator(Map<String, FloatTensor> global, PeftSpec peft, TrainingSpec training) throws IOException {
+        this.global.putAll(global);
+        this.peft = peft;
+        this.training = training;
         SafetensorsWriter writer = new SafetensorsWriter();
         global.forEach(writer::add);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -115,8 +129,8 @@ final class FakeAggregator implements AutoCloseable {
                         "/api/v1/agent/federations/" + federationId + "/adapters/0",
                         null,
                         Instant.now()),
-                new PeftSpec(PeftMethod.LORA, 4, 8, 0, false, null, List.of(new TargetModule("layers.0.q", 8, 8)), 0),
-                new TrainingSpec(1, 3, 2, 1e-3, 0, 64, 0, 0),
+                peft,
+                training,
                 loraMode,
                 codec,
                 Instant.now().plusSeconds(600),
