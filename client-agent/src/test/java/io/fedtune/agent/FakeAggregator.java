@@ -94,7 +94,7 @@ final class FakeAggregator implements AutoCloseable {
         this.peft = peft;
         this.training = training;
         SafetensorsWriter writer = new SafetensorsWriter();
-        global.forEach(writer::add);
+        this.global.forEach(writer::add);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         writer.writeTo(out);
         adapterBytes = out.toByteArray();
