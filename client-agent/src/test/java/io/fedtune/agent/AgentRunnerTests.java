@@ -1,6 +1,7 @@
 package io.fedtune.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.fedtune.agent.home.AgentHome;
 import io.fedtune.protocol.api.CodecSpec;
@@ -13,10 +14,13 @@ import io.fedtune.protocol.api.UpdateCodec;
 import io.fedtune.protocol.codec.UpdateCodecs;
 import io.fedtune.protocol.safetensors.FloatTensor;
 import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -139,6 +143,38 @@ class AgentRunnerTests {
         assertThat(server.failures).isEmpty();
         assertThat(server.uploads).hasSize(1);
         assertThat(trainer.lastRequest.globalAdapter()).isEqualTo(server.global);
+    }
+
+    @Test
+    void aDownloadCutHalfwayResumesWithARangeFromWhereItStopped() {
+        int half = server.adapterBytes.length / 2;
+        server.cutDownloadsLeft = 1;
+        // the connection goes once the agent has written the first half to its partial file
+        server.beforeCut = () -> await().atMost(Duration.ofSeconds(20)).until(() -> partialDownloadSize() == half);
+        ShiftingTrainer trainer = new ShiftingTrainer(0.5f);
+        AgentRunner.Result result = runner(trainer).build().run();
+
+        assertThat(server.downloadRanges).containsExactly("none", "bytes=" + half + "-");
+        assertThat(server.failures).isEmpty();
+        assertThat(server.uploads).hasSize(1);
+        assertThat(trainer.lastRequest.globalAdapter()).isEqualTo(server.global);
+        assertThat(result.rounds()).singleElement().satisfies(event -> {
+            assertThat(event.outcome()).isEqualTo(RoundEvent.Outcome.UPLOADED);
+            assertThat(event.bytesDown()).isEqualTo(server.adapterBytes.length);
+        });
+    }
+
+    private long partialDownloadSize() throws IOException {
+        Path tasks = home.resolve("tasks");
+        if (!Files.isDirectory(tasks)) {
+            return -1;
+        }
+        try (Stream<Path> files = Files.walk(tasks)) {
+            List<Path> parts = files.filter(
+                            file -> file.getFileName().toString().endsWith(".part"))
+                    .toList();
+            return parts.size() == 1 ? Files.size(parts.get(0)) : -1;
+        }
     }
 
     @Test

@@ -54,6 +54,10 @@ final class FakeAggregator implements AutoCloseable {
     final java.util.Set<String> tokensIssued = java.util.concurrent.ConcurrentHashMap.newKeySet();
     volatile int pollErrorsLeft;
     volatile int corruptDownloadsLeft;
+    /** Downloads that send half the adapter, run {@link #beforeCut}, then drop the connection. */
+    volatile int cutDownloadsLeft;
+
+    volatile Runnable beforeCut = () -> {};
     volatile int uploadErrorsLeft;
     volatile boolean taskOffered = true;
     volatile PrivacySpec privacy = PrivacySpec.none();
@@ -64,16 +68,33 @@ final class FakeAggregator implements AutoCloseable {
     final AtomicInteger tokenRequests = new AtomicInteger();
     final AtomicInteger polls = new AtomicInteger();
     final AtomicInteger downloads = new AtomicInteger();
+    /** The {@code Range} header of each download request, "none" when it had none. */
+    final List<String> downloadRanges = new CopyOnWriteArrayList<>();
+
     final AtomicInteger uploadAttempts = new AtomicInteger();
     final List<UpdateMetadata> uploads = new CopyOnWriteArrayList<>();
     final List<byte[]> uploadBodies = new CopyOnWriteArrayList<>();
     final List<FailureReport> failures = new CopyOnWriteArrayList<>();
 
+    final PeftSpec peft;
+    final TrainingSpec training;
+
     FakeAggregator() throws IOException {
-        global.put("base_model.model.layers.0.q.lora_A.weight", tensor(4, 8, 0.1f));
-        global.put("base_model.model.layers.0.q.lora_B.weight", tensor(8, 4, 0f));
+        this(
+                Map.of(
+                        "base_model.model.layers.0.q.lora_A.weight", tensor(4, 8, 0.1f),
+                        "base_model.model.layers.0.q.lora_B.weight", tensor(8, 4, 0f)),
+                new PeftSpec(PeftMethod.LORA, 4, 8, 0, false, null, List.of(new TargetModule("layers.0.q", 8, 8)), 0),
+                new TrainingSpec(1, 3, 2, 1e-3, 0, 64, 0, 0));
+    }
+
+    /** A federation whose tasks carry this global adapter, PEFT spec and training spec. */
+    FakeAggregator(Map<String, FloatTensor> global, PeftSpec peft, TrainingSpec training) throws IOException {
+        this.global.putAll(global);
+        this.peft = peft;
+        this.training = training;
         SafetensorsWriter writer = new SafetensorsWriter();
-        global.forEach(writer::add);
+        this.global.forEach(writer::add);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         writer.writeTo(out);
         adapterBytes = out.toByteArray();
@@ -108,8 +129,8 @@ final class FakeAggregator implements AutoCloseable {
                         "/api/v1/agent/federations/" + federationId + "/adapters/0",
                         null,
                         Instant.now()),
-                new PeftSpec(PeftMethod.LORA, 4, 8, 0, false, null, List.of(new TargetModule("layers.0.q", 8, 8)), 0),
-                new TrainingSpec(1, 3, 2, 1e-3, 0, 64, 0, 0),
+                peft,
+                training,
                 loraMode,
                 codec,
                 Instant.now().plusSeconds(600),
@@ -178,7 +199,28 @@ final class FakeAggregator implements AutoCloseable {
                     bytes[bytes.length - 1] ^= 0x55;
                 }
                 exchange.getResponseHeaders().set("Fedtune-Sha256", adapterSha);
+                String range = exchange.getRequestHeaders().getFirst("Range");
+                downloadRanges.add(range == null ? "none" : range);
+                if (range != null && range.matches("bytes=\\d+-")) {
+                    int from = Integer.parseInt(range.substring("bytes=".length(), range.length() - 1));
+                    exchange.getResponseHeaders()
+                            .set("Content-Range", "bytes " + from + "-" + (bytes.length - 1) + "/" + bytes.length);
+                    exchange.sendResponseHeaders(206, bytes.length - from);
+                    try (OutputStream out = exchange.getResponseBody()) {
+                        out.write(bytes, from, bytes.length - from);
+                    }
+                    return;
+                }
                 exchange.sendResponseHeaders(200, bytes.length);
+                if (cutDownloadsLeft > 0) {
+                    cutDownloadsLeft--;
+                    OutputStream out = exchange.getResponseBody();
+                    out.write(bytes, 0, bytes.length / 2);
+                    out.flush();
+                    beforeCut.run();
+                    // closing a fixed-length response before its end drops the connection
+                    return;
+                }
                 try (OutputStream out = exchange.getResponseBody()) {
                     out.write(bytes);
                 }

@@ -17,8 +17,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param threads intra-op threads for training (0: the engine's default)
  * @param checkpointEvery checkpoint interval in optimizer steps
  * @param holdoutFraction share of the local examples kept for evaluation
- * @param memoryBudget the most memory the model may take, e.g. {@code 6GB} (empty: 80% of the JVM's maximum heap
- *     plus physical memory is not checked)
+ * @param memoryBudget the most memory the model's F32 weights may take, in bytes (0: 80% of physical memory)
  * @param pollWait how long one task long-poll waits
  * @param heartbeatInterval the longest time between heartbeats
  * @param backoffInitial the first wait after a failed request

@@ -7,7 +7,7 @@ package io.fedtune.agent.train;
  * @param threads intra-op threads (0: the engine's default)
  * @param checkpointEverySteps checkpoint interval in optimizer steps
  * @param holdoutFraction share of the local examples kept out of training for evaluation
- * @param memoryBudgetBytes the most memory the model may take (0: no check)
+ * @param memoryBudgetBytes the most memory the model may take (0: 80% of the machine's physical memory)
  */
 public record TrainerSettings(
         DeviceChoice device, int threads, int checkpointEverySteps, double holdoutFraction, long memoryBudgetBytes) {
@@ -21,7 +21,10 @@ public record TrainerSettings(
         }
     }
 
-    /** CPU or GPU as available, default threads, a checkpoint every 10 steps, 10% holdout, no memory check. */
+    /**
+     * CPU or GPU as available, default threads, a checkpoint every 10 steps, 10% holdout, a memory budget of 80% of
+     * physical memory.
+     */
     public static TrainerSettings defaults() {
         return new TrainerSettings(DeviceChoice.AUTO, 0, 10, 0.1, 0);
     }

@@ -396,6 +396,67 @@ class AdapterApiTests extends RegistryHttpTests {
     }
 
     @Test
+    void aWrongSizeIsRefusedAndNothingIsKept() throws IOException {
+        UUID federation = UUID.randomUUID();
+        Adapters.Built adapter = Adapters.lora(5, 4);
+        AdapterVersionRegistration declared = Adapters.metadata(adapter, 0, null, AdapterMetrics.empty());
+        AdapterVersionRegistration lie = new AdapterVersionRegistration(
+                declared.version(),
+                declared.round(),
+                declared.parentVersion(),
+                declared.federationName(),
+                declared.baseModel(),
+                declared.peft(),
+                declared.strategy(),
+                declared.privacy(),
+                declared.metrics(),
+                declared.sha256(),
+                declared.sizeBytes() + 1);
+
+        HttpResponse<String> response = http().register(tokens.service(), federation, lie, adapter.bytes());
+
+        ServiceChecks.assertProblem(response, 400);
+        assertThat(response.body()).contains("urn:fedtune:problem:size-mismatch");
+        assertNothingKeptFor(federation);
+    }
+
+    @Test
+    void aVersionForAnotherBaseModelIsAConflictAndNothingIsKept() throws IOException {
+        UUID federation = UUID.randomUUID();
+        Adapters.Built root = chain(federation, 1).get(0);
+        Adapters.Built adapter = Adapters.lora(6, 4);
+        AdapterVersionRegistration declared = Adapters.metadata(adapter, 1, 0, AdapterMetrics.empty());
+        AdapterVersionRegistration otherModel = new AdapterVersionRegistration(
+                declared.version(),
+                declared.round(),
+                declared.parentVersion(),
+                declared.federationName(),
+                "another-model",
+                declared.peft(),
+                declared.strategy(),
+                declared.privacy(),
+                declared.metrics(),
+                declared.sha256(),
+                declared.sizeBytes());
+
+        HttpResponse<String> response = http().register(tokens.service(), federation, otherModel, adapter.bytes());
+
+        ServiceChecks.assertProblem(response, 409);
+        assertThat(response.body()).contains("urn:fedtune:problem:base-model-mismatch");
+        assertThat(versionRows(federation)).isEqualTo(1);
+        List<io.fedtune.blobstore.BlobEntry> stored = blobs.list("adapters/" + federation);
+        assertThat(stored).hasSize(1);
+        try (java.io.InputStream in = blobs.get(stored.get(0).key())) {
+            assertThat(in.readAllBytes()).isEqualTo(root.bytes());
+        }
+        assertThat(TestHome.files(blobDirectory().resolve(".tmp"))).isEmpty();
+        AdapterFederationView record =
+                read(http().get("/api/v1/adapters/" + federation, tokens.viewer()), AdapterFederationView.class);
+        assertThat(record.baseModel()).isEqualTo("tiny-llama");
+        assertThat(record.latestVersion()).isZero();
+    }
+
+    @Test
     void bytesThatAreNotTheDeclaredAdapterAreRefusedAndNothingIsKept() throws IOException {
         UUID federation = UUID.randomUUID();
         Adapters.Built rank4 = Adapters.lora(4, 4);
@@ -603,6 +664,22 @@ class AdapterApiTests extends RegistryHttpTests {
                 .isGreaterThanOrEqualTo(adapter.bytes().length);
         assertThat(value(scrape, "fedtune_registry_adapter_versions{state=\"available\"}"))
                 .isGreaterThanOrEqualTo(1);
+    }
+
+    @Test
+    void prometheusCountsEachRegisteredVersion() {
+        String series = "fedtune_registry_versions_registered_total{kind=\"adapter\"}";
+        double before = valueOrZero(http().get("/actuator/prometheus", null).body(), series);
+
+        chain(UUID.randomUUID(), 2);
+
+        assertThat(value(http().get("/actuator/prometheus", null).body(), series))
+                .isEqualTo(before + 2);
+    }
+
+    /** A counter that was never incremented is not in the scrape yet. */
+    private static double valueOrZero(String scrape, String series) {
+        return scrape.lines().anyMatch(line -> line.startsWith(series + " ")) ? value(scrape, series) : 0;
     }
 
     private static double value(String scrape, String series) {

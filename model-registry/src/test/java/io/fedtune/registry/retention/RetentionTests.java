@@ -88,6 +88,7 @@ class RetentionTests {
 
     @Test
     void theBackgroundPassKeepsTheNewestAndTheTaggedAndPrunesTheRestWithoutBreakingLineage() {
+        double prunedBefore = prunedTotal();
         UUID federation = UUID.randomUUID();
         register(federation, 0);
         register(federation, 1);
@@ -102,6 +103,9 @@ class RetentionTests {
             assertThat(state(federation, 0)).isEqualTo("pruned");
             assertThat(state(federation, 2)).isEqualTo("pruned");
         });
+        // the counter moves just after the row does
+        await().atMost(Duration.ofSeconds(20))
+                .untilAsserted(() -> assertThat(prunedTotal()).isGreaterThanOrEqualTo(prunedBefore + 2));
         assertThat(state(federation, 1)).isEqualTo("available");
         assertThat(state(federation, 3)).isEqualTo("available");
         assertThat(state(federation, 4)).isEqualTo("available");
@@ -155,6 +159,18 @@ class RetentionTests {
         assertThat(report.prunedVersions()).isNotNegative();
         ServiceChecks.assertProblem(http().post("/api/v1/adapters/retention", tokens.viewer()), 403);
         ServiceChecks.assertProblem(http().post("/api/v1/adapters/retention", tokens.service()), 403);
+    }
+
+    /** {@code fedtune_registry_versions_pruned_total}, 0 while nothing was pruned (the counter is not scraped yet). */
+    private double prunedTotal() {
+        String series = "fedtune_registry_versions_pruned_total{kind=\"adapter\"}";
+        return http().get("/actuator/prometheus", null)
+                .body()
+                .lines()
+                .filter(line -> line.startsWith(series + " "))
+                .mapToDouble(line -> Double.parseDouble(line.substring(series.length() + 1)))
+                .findFirst()
+                .orElse(0);
     }
 
     private void assertEveryRowHasItsBlobAndEveryBlobItsRow() {
