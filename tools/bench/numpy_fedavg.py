@@ -14,7 +14,7 @@ inplace=True): each update is held as Flower holds it, one serialized .npy buffe
 them (np.load), scales each update by its weight and adds it in place (np.multiply/np.add with out=), and
 serializes the result (np.save), as Flower turns the aggregate back into Parameters.
 
-    /usr/bin/python3 tools/bench/numpy_fedavg.py --dir DIR [--from-files | --flower]
+    python3 tools/bench/numpy_fedavg.py --dir DIR [--from-files | --flower]   (any Python 3 with NumPy)
 """
 import argparse
 import glob
