@@ -26,7 +26,8 @@ public final class Fedtune {
     /** The full command line, with the agent's commands under {@code agent}. */
     public static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new Fedtune());
-        cli.addSubcommand("agent", AgentCli.commandLine());
+        // named "agent" here, so its usage reads "fedtune agent …" as the user typed it
+        cli.addSubcommand("agent", AgentCli.commandLine().setCommandName("agent"));
         return cli;
     }
 

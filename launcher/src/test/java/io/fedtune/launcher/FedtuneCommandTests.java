@@ -12,7 +12,13 @@ class FedtuneCommandTests {
     @Test
     void helpListsEveryCommand() {
         String help = run("--help");
-        assertThat(help).contains("Usage: fedtune").contains("up").contains("agent");
+        assertThat(help).contains("Usage: fedtune").contains("up", "demo", "agent", "bench", "tiny-model");
+    }
+
+    @Test
+    void theAgentsUsageNamesTheCommandAsTyped() {
+        assertThat(run("agent", "--help")).startsWith("Usage: fedtune agent ");
+        assertThat(run("agent", "run", "--help")).startsWith("Usage: fedtune agent run ");
     }
 
     @Test
