@@ -42,7 +42,17 @@ public class FedtuneSecurityAutoConfiguration {
 
     /** Paths open without a token: probes and metrics (for Kubernetes and Prometheus) and the API documentation. */
     public static final String[] OPEN_PATHS = {
-        "/actuator/**", "/v3/api-docs/**", "/swagger-ui/**", "/swagger-ui.html", "/webjars/**", "/error"
+        // the actuator endpoints the services expose, named one by one: exposing another one (env, heapdump,
+        // loggers) must not make it public
+        "/actuator/health",
+        "/actuator/health/**",
+        "/actuator/info",
+        "/actuator/prometheus",
+        "/v3/api-docs/**",
+        "/swagger-ui/**",
+        "/swagger-ui.html",
+        "/webjars/**",
+        "/error"
     };
 
     @Bean

@@ -28,7 +28,9 @@ import org.springframework.web.bind.annotation.RestController;
         webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
         properties = {
             "fedtune.security.oidc.issuer-uri=https://login.example.org/realms/acme",
-            "fedtune.security.oidc.roles-claim=realm_access.roles"
+            "fedtune.security.oidc.roles-claim=realm_access.roles",
+            // an operator who exposes more of the actuator than the services do
+            "management.endpoints.web.exposure.include=health,info,env,loggers"
         })
 class FedtuneSecurityTests {
 
@@ -92,6 +94,17 @@ class FedtuneSecurityTests {
     void probesStayOpen() {
         assertThat(ServiceChecks.get(
                                 "http://localhost:" + environment.getProperty("local.server.port") + "/actuator/health")
+                        .statusCode())
+                .isEqualTo(200);
+    }
+
+    @Test
+    void actuatorEndpointsOtherThanProbesInfoAndMetricsNeedAToken() {
+        String base = "http://localhost:" + environment.getProperty("local.server.port");
+        assertThat(ServiceChecks.get(base + "/actuator/info").statusCode()).isEqualTo(200);
+        ServiceChecks.assertProblem(ServiceChecks.get(base + "/actuator/env"), 401);
+        ServiceChecks.assertProblem(ServiceChecks.get(base + "/actuator/loggers"), 401);
+        assertThat(ServiceChecks.get(base + "/actuator/env", TestTokens.shared().admin())
                         .statusCode())
                 .isEqualTo(200);
     }
