@@ -62,10 +62,12 @@ def to_npy(array):
 def flower_round(received, weights):
     """Flower's in-place FedAvg over serialized updates: deserialize, scale, add in place, serialize the result."""
     total = None
-    for tensors, w in zip(received, weights):
+    # Flower's scaling factors are a float64 array (num_examples / total), applied to each float32 array in place
+    scaling = np.asarray(weights, dtype=np.float64)
+    for tensors, w in zip(received, scaling):
         arrays = [np.load(io.BytesIO(t), allow_pickle=False) for t in tensors]
         for a in arrays:
-            np.multiply(a, np.float32(w), out=a)
+            np.multiply(a, w, out=a)
         if total is None:
             total = arrays
         else:

@@ -112,6 +112,9 @@ public final class AggregationBenchmark {
                     file = SafetensorsFileWriter.temporary(specs, Map.of());
                     try (SafetensorsFileWriter output = file) {
                         aggregate(engine, specs, global, clients, output);
+                    } catch (IOException | RuntimeException e) {
+                        Files.deleteIfExists(file.path());
+                        throw e;
                     }
                 }
                 double seconds = (System.nanoTime() - started) / 1e9;

@@ -135,7 +135,12 @@ class AgentRoundController {
         long length = slice == null ? size : slice[1] - slice[0] + 1;
         StreamingResponseBody body = out -> {
             try (InputStream in = slice == null ? adapters.open(adapter) : adapters.open(adapter, offset, length)) {
-                bytesOut.increment(in.transferTo(out));
+                // counted as each chunk leaves, so a download cut halfway counts what it did send
+                byte[] chunk = new byte[1 << 16];
+                for (int n; (n = in.read(chunk)) >= 0; ) {
+                    out.write(chunk, 0, n);
+                    bytesOut.increment(n);
+                }
             }
         };
         ResponseEntity.BodyBuilder response = slice == null
