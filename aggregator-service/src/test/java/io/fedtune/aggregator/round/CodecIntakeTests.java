@@ -3,8 +3,6 @@ package io.fedtune.aggregator.round;
 import static io.fedtune.aggregator.round.Api.read;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.fedtune.aggregator.registry.InMemoryModelRegistryClient;
-import io.fedtune.aggregator.registry.ModelRegistryClient;
 import io.fedtune.blobstore.BlobStore;
 import io.fedtune.protocol.api.CodecSpec;
 import io.fedtune.protocol.api.FederationConfig;
@@ -21,7 +19,6 @@ import java.io.IOException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -35,9 +32,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.context.TestConfiguration;
-import org.springframework.context.annotation.Bean;
-import org.springframework.context.annotation.Primary;
+import org.springframework.context.annotation.Import;
 import org.springframework.core.env.Environment;
 import tools.jackson.databind.JsonNode;
 
@@ -53,21 +48,8 @@ import tools.jackson.databind.JsonNode;
             "fedtune.aggregator.blobs.path=${java.io.tmpdir}/fedtune-codec-intake-tests/${random.uuid}",
             "fedtune.aggregator.max-upload-bytes=100000"
         })
+@Import(ManualClockAndInMemoryRegistry.class)
 class CodecIntakeTests {
-
-    @TestConfiguration
-    static class Fixtures {
-        @Bean
-        @Primary
-        MutableClock testClock() {
-            return new MutableClock(Instant.parse("2030-01-01T00:00:00Z"));
-        }
-
-        @Bean
-        ModelRegistryClient registry() {
-            return new InMemoryModelRegistryClient();
-        }
-    }
 
     @Autowired
     Environment environment;

@@ -19,7 +19,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -28,9 +27,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.context.TestConfiguration;
-import org.springframework.context.annotation.Bean;
-import org.springframework.context.annotation.Primary;
+import org.springframework.context.annotation.Import;
 import org.springframework.core.env.Environment;
 import tools.jackson.databind.JsonNode;
 
@@ -42,21 +39,8 @@ import tools.jackson.databind.JsonNode;
             "fedtune.aggregator.blobs.path=${java.io.tmpdir}/fedtune-round-lifecycle-tests/${random.uuid}",
             "fedtune.aggregator.max-upload-bytes=100000"
         })
+@Import(ManualClockAndInMemoryRegistry.class)
 class RoundLifecycleTests {
-
-    @TestConfiguration
-    static class Fixtures {
-        @Bean
-        @Primary
-        MutableClock testClock() {
-            return new MutableClock(Instant.parse("2030-01-01T00:00:00Z"));
-        }
-
-        @Bean
-        ModelRegistryClient registry() {
-            return new InMemoryModelRegistryClient();
-        }
-    }
 
     @Autowired
     Environment environment;

@@ -6,8 +6,6 @@ import static org.assertj.core.api.Assertions.within;
 
 import io.fedtune.aggregator.aggregation.AdapterLayout;
 import io.fedtune.aggregator.aggregation.TensorSpec;
-import io.fedtune.aggregator.registry.InMemoryModelRegistryClient;
-import io.fedtune.aggregator.registry.ModelRegistryClient;
 import io.fedtune.blobstore.BlobEntry;
 import io.fedtune.blobstore.BlobStore;
 import io.fedtune.protocol.api.CodecSpec;
@@ -27,7 +25,6 @@ import java.io.IOException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -38,9 +35,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.context.TestConfiguration;
-import org.springframework.context.annotation.Bean;
-import org.springframework.context.annotation.Primary;
+import org.springframework.context.annotation.Import;
 import org.springframework.core.env.Environment;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import tools.jackson.databind.JsonNode;
@@ -58,21 +53,8 @@ import tools.jackson.databind.JsonNode;
             "fedtune.aggregator.blobs.path=${java.io.tmpdir}/fedtune-update-intake-tests/${random.uuid}",
             "fedtune.aggregator.max-upload-bytes=100000"
         })
+@Import(ManualClockAndInMemoryRegistry.class)
 class UpdateIntakeTests {
-
-    @TestConfiguration
-    static class Fixtures {
-        @Bean
-        @Primary
-        MutableClock testClock() {
-            return new MutableClock(Instant.parse("2030-01-01T00:00:00Z"));
-        }
-
-        @Bean
-        ModelRegistryClient registry() {
-            return new InMemoryModelRegistryClient();
-        }
-    }
 
     @Autowired
     Environment environment;
