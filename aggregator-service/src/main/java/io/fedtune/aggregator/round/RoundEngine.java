@@ -197,8 +197,10 @@ public class RoundEngine {
 
     private void open(Federation federation, int number, int attempt, int baseVersion, Instant now) {
         FederationConfig config = federation.config();
+        // ordered by name (unique in a federation), not by the random id: the same seed and the same clients draw the
+        // same sample and hand each client the same training seed in every replay of a federation
         List<UUID> live = jdbc.sql("SELECT id FROM client WHERE federation_id = ? AND status = 'ACTIVE'"
-                        + " AND last_seen_at >= ? ORDER BY id")
+                        + " AND last_seen_at >= ? ORDER BY name")
                 .params(federation.id(), Timestamp.from(now.minus(properties.livenessWindow())))
                 .query(UUID.class)
                 .list();
@@ -316,8 +318,10 @@ public class RoundEngine {
         }
         Round mine = claimed.get();
         Federation federation = federations.find(mine.federationId()).orElseThrow();
-        List<AcceptedUpdate> updates = jdbc.sql("SELECT client_id, blob_key, size_bytes, example_count, norm,"
-                        + " clip_factor, metrics FROM client_update WHERE round_id = ? ORDER BY client_id")
+        // in the order of the clients' names, as sampling is: the same federation replayed sums in the same order
+        List<AcceptedUpdate> updates = jdbc.sql("SELECT u.client_id, u.blob_key, u.size_bytes, u.example_count, u.norm,"
+                        + " u.clip_factor, u.metrics FROM client_update u JOIN client c ON c.id = u.client_id"
+                        + " WHERE u.round_id = ? ORDER BY c.name")
                 .param(mine.id())
                 .query((rs, n) -> new AcceptedUpdate(
                         rs.getObject("client_id", UUID.class),
