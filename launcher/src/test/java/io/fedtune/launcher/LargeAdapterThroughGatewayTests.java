@@ -22,6 +22,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.SequenceInputStream;
+import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -34,6 +35,7 @@ import java.nio.file.Path;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HexFormat;
 import java.util.List;
@@ -84,7 +86,7 @@ class LargeAdapterThroughGatewayTests {
                 "--fedtune.home=" + home,
                 "--fedtune.security.issuer-uri=" + tokens.issuerUri(),
                 "--spring.main.banner-mode=off");
-        List<String> registryArgs = new java.util.ArrayList<>(common);
+        List<String> registryArgs = new ArrayList<>(common);
         registryArgs.add("--spring.cloud.gateway.server.webflux.enabled=false");
         registryArgs.add("--server.port=0");
         registry = RegistryApplication.builder().registerShutdownHook(false).run(registryArgs.toArray(String[]::new));
@@ -97,7 +99,7 @@ class LargeAdapterThroughGatewayTests {
         gatewayUrl = "http://127.0.0.1:" + port;
         gatewayLog = home.resolve("gateway.log");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> command = new java.util.ArrayList<>(List.of(
+        List<String> command = new ArrayList<>(List.of(
                 java,
                 "-Xmx128m",
                 "-XX:+ExitOnOutOfMemoryError",
@@ -295,7 +297,7 @@ class LargeAdapterThroughGatewayTests {
             try {
                 return head.length + Files.size(file) + tail.length;
             } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
+                throw new UncheckedIOException(e);
             }
         }
 
@@ -304,7 +306,7 @@ class LargeAdapterThroughGatewayTests {
                 return new SequenceInputStream(Collections.enumeration(List.of(
                         new ByteArrayInputStream(head), Files.newInputStream(file), new ByteArrayInputStream(tail))));
             } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
+                throw new UncheckedIOException(e);
             }
         }
     }
