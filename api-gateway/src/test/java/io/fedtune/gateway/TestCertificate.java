@@ -44,6 +44,14 @@ final class TestCertificate {
      * when the JVM exits.
      */
     static TestCertificate localhost(String name) {
+        return forHost(name, "localhost", "dns:localhost,ip:127.0.0.1");
+    }
+
+    /**
+     * Makes a certificate for one host, with the given subject alternative names ({@code dns:…}, {@code ip:…}), in a
+     * new temporary folder that is deleted when the JVM exits.
+     */
+    static TestCertificate forHost(String name, String host, String alternativeNames) {
         try {
             Path folder = Files.createTempDirectory("fedtune-tls-" + name);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> delete(folder)));
@@ -59,9 +67,9 @@ final class TestCertificate {
                     "-validity",
                     "2",
                     "-dname",
-                    "CN=localhost,O=fedtune test " + name,
+                    "CN=" + host + ",O=fedtune test " + name,
                     "-ext",
-                    "san=dns:localhost,ip:127.0.0.1",
+                    "san=" + alternativeNames,
                     "-storetype",
                     "PKCS12",
                     "-keystore",
