@@ -2,6 +2,9 @@ package io.fedtune.gateway;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsExchange;
+import com.sun.net.httpserver.HttpsServer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -14,6 +17,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import javax.net.ssl.SSLContext;
 
 /**
  * A small real HTTP service for the gateway to route to, standing in for a fedtune service in the gateway's own tests
@@ -25,7 +29,7 @@ import java.util.concurrent.Executors;
  *   <li>{@code …/blob} with a body: streams it through SHA-256 and answers {@code {"bytes":n,"sha256":"…"}}
  *   <li>{@code …/blob?bytes=n} GET: streams n deterministic bytes ({@link PatternStream})
  *   <li>{@code /v3/api-docs}: a small OpenAPI document
- *   <li>anything else: echoes what it received as JSON, and echoes {@code X-Correlation-Id} as the services do
+ *   <li>anything else: echoes what it received as JSON (and whether it came over TLS), and echoes {@code X-Correlation-Id} as the services do
  * </ul>
  */
 public final class TestUpstream implements AutoCloseable {
@@ -39,24 +43,42 @@ public final class TestUpstream implements AutoCloseable {
         System.setProperty("sun.net.httpserver.nodelay", "true");
     }
 
-    private TestUpstream(String name) throws IOException {
+    private TestUpstream(String name, SSLContext tls) throws IOException {
         this.name = name;
-        this.server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 50);
+        InetSocketAddress loopback = new InetSocketAddress("127.0.0.1", 0);
+        if (tls == null) {
+            this.server = HttpServer.create(loopback, 50);
+        } else {
+            HttpsServer https = HttpsServer.create(loopback, 50);
+            https.setHttpsConfigurator(new HttpsConfigurator(tls));
+            this.server = https;
+        }
         server.createContext("/", this::handle);
         server.setExecutor(executor);
         server.start();
     }
 
     public static TestUpstream start(String name) {
+        return start(name, null);
+    }
+
+    /** An upstream that speaks only HTTPS, presenting the certificate of the given context. */
+    public static TestUpstream startHttps(String name, SSLContext tls) {
+        return start(name, tls);
+    }
+
+    private static TestUpstream start(String name, SSLContext tls) {
         try {
-            return new TestUpstream(name);
+            return new TestUpstream(name, tls);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
+    /** Its base URL; an HTTPS upstream is addressed by name, as the services are, so the host name is verified. */
     public String url() {
-        return "http://127.0.0.1:" + server.getAddress().getPort();
+        int port = server.getAddress().getPort();
+        return server instanceof HttpsServer ? "https://localhost:" + port : "http://127.0.0.1:" + port;
     }
 
     private void handle(HttpExchange exchange) throws IOException {
@@ -110,7 +132,8 @@ public final class TestUpstream implements AutoCloseable {
                         "application/json",
                         "{\"service\":\"" + name + "\",\"method\":\"" + exchange.getRequestMethod()
                                 + "\",\"path\":\"" + path + "\",\"correlationId\":\"" + correlation
-                                + "\",\"bearer\":" + (authorization != null && authorization.startsWith("Bearer "))
+                                + "\",\"tls\":" + (exchange instanceof HttpsExchange)
+                                + ",\"bearer\":" + (authorization != null && authorization.startsWith("Bearer "))
                                 + ",\"bodyBytes\":" + body.length + "}");
             }
         }

@@ -5,6 +5,7 @@ import java.net.ConnectException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.TimeoutException;
+import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.webflux.error.ErrorWebExceptionHandler;
@@ -23,8 +24,9 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The one place where every error of the gateway becomes an RFC 9457 ProblemDetail: its own refusals (size, rate),
- * unknown routes, and the failures of the services behind it (down: 503, broken answer: 502, too slow: 504). Runs
- * before Spring Boot's default handler, which would answer with its own JSON shape.
+ * unknown routes, and the failures of the services behind it (down: 503, broken answer or a TLS connection that does
+ * not verify: 502, too slow: 504). Runs before Spring Boot's default handler, which would answer with its own JSON
+ * shape.
  */
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE)
@@ -95,6 +97,12 @@ class ProblemDetailsHandler implements ErrorWebExceptionHandler {
                         HttpStatus.BAD_GATEWAY,
                         "upstream-failed",
                         "The service behind the gateway closed the connection before answering.");
+            }
+            if (cause instanceof SSLException) {
+                return new Problem(
+                        HttpStatus.BAD_GATEWAY,
+                        "upstream-failed",
+                        "The service behind the gateway could not be reached over a verified TLS connection.");
             }
             if (cause instanceof DataBufferLimitException) {
                 return new Problem(HttpStatus.CONTENT_TOO_LARGE, "body-too-large", "The request body is too large.");
