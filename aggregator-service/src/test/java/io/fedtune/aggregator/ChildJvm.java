@@ -67,12 +67,18 @@ public final class ChildJvm implements AutoCloseable {
         }
     }
 
+    /** Asks the child to stop, and kills it when it has not within 20 seconds. */
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         process.destroy();
-        if (!process.waitFor(20, TimeUnit.SECONDS)) {
+        try {
+            if (!process.waitFor(20, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                process.waitFor(20, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
             process.destroyForcibly();
-            process.waitFor(20, TimeUnit.SECONDS);
+            Thread.currentThread().interrupt();
         }
     }
 }

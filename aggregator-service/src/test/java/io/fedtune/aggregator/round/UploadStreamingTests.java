@@ -47,7 +47,8 @@ import tools.jackson.databind.JsonNode;
 
 /**
  * Uploads stream to storage and are never whole in heap: the aggregator runs as a child JVM under a {@value #HEAP}
- * heap and accepts, checks and averages a 256 MiB update, which the test streams from a generator.
+ * heap, accepts and checks a 256 MiB update that the test streams from a generator, averages it into the next global
+ * adapter, and serves that adapter back value for value; neither JVM ever holds the update whole.
  */
 class UploadStreamingTests {
 
@@ -108,12 +109,54 @@ class UploadStreamingTests {
         JsonNode receipt = read(response, 201);
         assertThat(receipt.get("sha256").asString()).isEqualTo(sha256);
         assertThat(receipt.get("sizeBytes").asLong()).isEqualTo(update.length());
-        assertThat(service.isAlive()).isTrue();
+        assertThat(service.isAlive()).as("the service is running").isTrue();
 
         // one client of one: the round closes and averages the update into version 1, in the same small heap
         JsonNode adapter = awaitAdapter(api, federation, service);
         assertThat(adapter.get("version").asInt()).isEqualTo(1);
-        assertThat(service.isAlive()).isTrue();
+        assertThat(service.isAlive()).as("the service is running").isTrue();
+        // FedAvg of a lone update with weight 1 is that update: every value comes back as it was sent
+        assertDownloadHoldsTheUpdate(agent, adapter.get("downloadPath").asString(), update);
+    }
+
+    /** Streams the adapter down and compares every value with the generated update's, tensor by tensor. */
+    private static void assertDownloadHoldsTheUpdate(Api.Agent agent, String path, GeneratedUpdate update)
+            throws Exception {
+        HttpResponse<InputStream> response = HttpClient.newHttpClient()
+                .send(
+                        agent.api()
+                                .request(path, agent.token())
+                                .timeout(Duration.ofMinutes(5))
+                                .GET()
+                                .build(),
+                        HttpResponse.BodyHandlers.ofInputStream());
+        assertThat(response.statusCode()).isEqualTo(200);
+        long size = response.headers().firstValueAsLong("Content-Length").orElse(-1);
+        try (InputStream in = new java.io.BufferedInputStream(response.body(), 1 << 16)) {
+            SafetensorsHeader header = SafetensorsHeader.read(in, size);
+            assertThat(header.tensors())
+                    .extracting(SafetensorsHeader.Entry::spec)
+                    .hasSameElementsAs(update.specs());
+            byte[] bytes = new byte[1 << 16];
+            ByteBuffer view = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+            for (SafetensorsHeader.Entry entry : header.tensors()) {
+                assertThat(entry.dtype()).isEqualTo("F32");
+                long first = update.firstIndexOf(entry.name());
+                for (long done = 0; done < entry.elements(); ) {
+                    int n = (int) Math.min(bytes.length / 4, entry.elements() - done);
+                    assertThat(in.readNBytes(bytes, 0, n * 4)).isEqualTo(n * 4);
+                    for (int j = 0; j < n; j++) {
+                        float got = view.getFloat(j * 4);
+                        if (got != GeneratedUpdate.value(first + done + j)) {
+                            throw new AssertionError(entry.name() + "[" + (done + j) + "] is " + got + ", sent "
+                                    + GeneratedUpdate.value(first + done + j));
+                        }
+                    }
+                    done += n;
+                }
+            }
+            assertThat(in.read()).isEqualTo(-1);
+        }
     }
 
     private static String tail(String log) {
@@ -161,7 +204,7 @@ class UploadStreamingTests {
         String base = null;
         Instant deadline = Instant.now().plus(Duration.ofMinutes(3));
         while (Instant.now().isBefore(deadline)) {
-            assertThat(service.isAlive()).isTrue();
+            assertThat(service.isAlive()).as("the service is running").isTrue();
             String port = port(service.output());
             if (port != null) {
                 base = "http://localhost:" + port;
@@ -191,7 +234,7 @@ class UploadStreamingTests {
     private static int awaitTask(Api.Agent agent, ChildJvm service) {
         Instant deadline = Instant.now().plus(Duration.ofMinutes(2));
         while (Instant.now().isBefore(deadline)) {
-            assertThat(service.isAlive()).isTrue();
+            assertThat(service.isAlive()).as("the service is running").isTrue();
             JsonNode task = agent.task(5);
             if (task != null) {
                 return task.get("round").asInt();
@@ -204,7 +247,7 @@ class UploadStreamingTests {
     private static JsonNode awaitAdapter(Api api, UUID federation, ChildJvm service) throws InterruptedException {
         Instant deadline = Instant.now().plus(Duration.ofMinutes(3));
         while (Instant.now().isBefore(deadline)) {
-            assertThat(service.isAlive()).isTrue();
+            assertThat(service.isAlive()).as("the service is running").isTrue();
             HttpResponse<String> response = api.get("/api/v1/federations/" + federation + "/adapter", api.admin());
             JsonNode adapter = read(response, 200);
             if (adapter.get("version").asInt() >= 1) {
@@ -219,10 +262,30 @@ class UploadStreamingTests {
      * A valid F32 update for the given tensors, generated as it is read: the header, then every value from a formula
      * of its index. Nothing but a 64 KiB buffer is held.
      */
-    private record GeneratedUpdate(byte[] header, long values) {
+    private record GeneratedUpdate(List<TensorSpec> specs, byte[] header, long values) {
 
         GeneratedUpdate(List<TensorSpec> specs) {
-            this(headerOf(specs), specs.stream().mapToLong(TensorSpec::elements).sum());
+            this(
+                    specs,
+                    headerOf(specs),
+                    specs.stream().mapToLong(TensorSpec::elements).sum());
+        }
+
+        /** The value at a flat index over all tensors, in the order of the specs. */
+        static float value(long index) {
+            return ((index * 31) % 2001 - 1000) * 1e-5f;
+        }
+
+        /** The flat index of a tensor's first value. */
+        long firstIndexOf(String tensor) {
+            long first = 0;
+            for (TensorSpec spec : specs) {
+                if (spec.name().equals(tensor)) {
+                    return first;
+                }
+                first += spec.elements();
+            }
+            throw new AssertionError("no tensor " + tensor + " was sent");
         }
 
         private static byte[] headerOf(List<TensorSpec> specs) {
@@ -278,7 +341,7 @@ class UploadStreamingTests {
                         }
                         chunk.clear();
                         while (chunk.hasRemaining() && next < values) {
-                            chunk.putFloat(((next * 31) % 2001 - 1000) * 1e-5f);
+                            chunk.putFloat(value(next));
                             next++;
                         }
                         chunk.flip();
