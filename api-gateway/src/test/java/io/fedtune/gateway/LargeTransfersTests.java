@@ -3,6 +3,7 @@ package io.fedtune.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.fedtune.testsupport.ChildJvm;
 import io.fedtune.testsupport.ServiceChecks;
 import io.fedtune.testsupport.TestDatabase;
 import io.fedtune.testsupport.TestDatabases;
@@ -41,7 +42,7 @@ class LargeTransfersTests {
 
     static TestUpstream registry;
     static TestDatabase database;
-    static Process gateway;
+    static ChildJvm gateway;
     static String gatewayUrl;
     static Path gatewayLog;
 
@@ -55,14 +56,11 @@ class LargeTransfersTests {
         }
         gatewayUrl = "http://127.0.0.1:" + port;
         gatewayLog = home.resolve("gateway.log");
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        gateway = new ProcessBuilder(List.of(
-                        java,
-                        "-Xmx128m",
-                        "-XX:+ExitOnOutOfMemoryError",
-                        "-cp",
-                        System.getProperty("java.class.path"),
-                        GatewayApplication.class.getName(),
+        gateway = ChildJvm.start(
+                "128m",
+                List.of(),
+                GatewayApplication.class,
+                List.of(
                         "--server.port=" + port,
                         "--spring.main.banner-mode=off",
                         "--spring.datasource.url=" + database.jdbcUrl(),
@@ -72,10 +70,8 @@ class LargeTransfersTests {
                         "--fedtune.security.issuer-uri=" + TestTokens.shared().issuerUri(),
                         "--fedtune.gateway.registry-uri=" + registry.url(),
                         "--fedtune.gateway.aggregator-uri=" + registry.url(),
-                        "--logging.level.io.fedtune.gateway.access=WARN"))
-                .redirectErrorStream(true)
-                .redirectOutput(gatewayLog.toFile())
-                .start();
+                        "--logging.level.io.fedtune.gateway.access=WARN"),
+                gatewayLog);
         await().atMost(Duration.ofSeconds(90))
                 .pollInterval(Duration.ofMillis(250))
                 .untilAsserted(() -> {
@@ -97,10 +93,7 @@ class LargeTransfersTests {
     @AfterAll
     static void stop() throws Exception {
         if (gateway != null) {
-            gateway.destroy();
-            if (!gateway.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)) {
-                gateway.destroyForcibly();
-            }
+            gateway.close();
         }
         if (registry != null) {
             registry.close();

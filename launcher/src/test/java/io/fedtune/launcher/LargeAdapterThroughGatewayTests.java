@@ -13,6 +13,7 @@ import io.fedtune.protocol.peft.PeftKeys;
 import io.fedtune.protocol.safetensors.DType;
 import io.fedtune.protocol.safetensors.SafetensorsWriter;
 import io.fedtune.registry.RegistryApplication;
+import io.fedtune.testsupport.ChildJvm;
 import io.fedtune.testsupport.ServiceChecks;
 import io.fedtune.testsupport.TestDatabase;
 import io.fedtune.testsupport.TestDatabases;
@@ -41,7 +42,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -72,7 +72,7 @@ class LargeAdapterThroughGatewayTests {
 
     static TestDatabase database;
     static ConfigurableApplicationContext registry;
-    static Process gateway;
+    static ChildJvm gateway;
     static String gatewayUrl;
     static Path gatewayLog;
 
@@ -98,24 +98,14 @@ class LargeAdapterThroughGatewayTests {
         }
         gatewayUrl = "http://127.0.0.1:" + port;
         gatewayLog = home.resolve("gateway.log");
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> command = new ArrayList<>(List.of(
-                java,
-                "-Xmx128m",
-                "-XX:+ExitOnOutOfMemoryError",
-                "-cp",
-                System.getProperty("java.class.path"),
-                GatewayApplication.class.getName(),
+        List<String> args = new ArrayList<>(List.of(
                 "--server.port=" + port,
                 "--fedtune.gateway.registry-uri=" + registryUrl,
                 // nothing here calls the aggregator; its routes point at the registry, which answers them 404
                 "--fedtune.gateway.aggregator-uri=" + registryUrl,
                 "--logging.level.io.fedtune.gateway.access=WARN"));
-        command.addAll(common);
-        gateway = new ProcessBuilder(command)
-                .redirectErrorStream(true)
-                .redirectOutput(gatewayLog.toFile())
-                .start();
+        args.addAll(common);
+        gateway = ChildJvm.start("128m", List.of(), GatewayApplication.class, args, gatewayLog);
         await().atMost(Duration.ofSeconds(120))
                 .pollInterval(Duration.ofMillis(250))
                 .untilAsserted(() -> {
@@ -137,10 +127,7 @@ class LargeAdapterThroughGatewayTests {
     @AfterAll
     static void stop() throws Exception {
         if (gateway != null) {
-            gateway.destroy();
-            if (!gateway.waitFor(20, TimeUnit.SECONDS)) {
-                gateway.destroyForcibly();
-            }
+            gateway.close();
         }
         if (registry != null) {
             registry.close();

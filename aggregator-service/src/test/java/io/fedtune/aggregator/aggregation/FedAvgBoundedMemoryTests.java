@@ -2,7 +2,7 @@ package io.fedtune.aggregator.aggregation;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.fedtune.aggregator.ChildJvm;
+import io.fedtune.testsupport.ChildJvm;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;

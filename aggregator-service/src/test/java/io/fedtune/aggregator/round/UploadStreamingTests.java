@@ -4,7 +4,6 @@ import static io.fedtune.aggregator.round.Api.read;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fedtune.aggregator.AggregatorApplication;
-import io.fedtune.aggregator.ChildJvm;
 import io.fedtune.aggregator.aggregation.AdapterLayout;
 import io.fedtune.aggregator.aggregation.SafetensorsHeader;
 import io.fedtune.aggregator.aggregation.TensorSpec;
@@ -20,6 +19,7 @@ import io.fedtune.protocol.api.TargetModule;
 import io.fedtune.protocol.api.TrainingSpec;
 import io.fedtune.protocol.api.UpdateCodec;
 import io.fedtune.protocol.api.UpdateMetadata;
+import io.fedtune.testsupport.ChildJvm;
 import io.fedtune.testsupport.TestDatabase;
 import io.fedtune.testsupport.TestDatabases;
 import java.io.ByteArrayOutputStream;

@@ -1,4 +1,4 @@
-package io.fedtune.aggregator;
+package io.fedtune.testsupport;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
