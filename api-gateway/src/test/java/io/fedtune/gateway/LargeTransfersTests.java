@@ -1,7 +1,6 @@
 package io.fedtune.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import io.fedtune.testsupport.ChildJvm;
 import io.fedtune.testsupport.ServiceChecks;
@@ -72,22 +71,7 @@ class LargeTransfersTests {
                         "--fedtune.gateway.aggregator-uri=" + registry.url(),
                         "--logging.level.io.fedtune.gateway.access=WARN"),
                 gatewayLog);
-        await().atMost(Duration.ofSeconds(90))
-                .pollInterval(Duration.ofMillis(250))
-                .untilAsserted(() -> {
-                    assertThat(gateway.isAlive())
-                            .as("gateway process; its log: " + gatewayLog)
-                            .isTrue();
-                    assertThat(healthy()).isTrue();
-                });
-    }
-
-    private static boolean healthy() {
-        try {
-            return ServiceChecks.get(gatewayUrl + "/actuator/health/readiness").statusCode() == 200;
-        } catch (RuntimeException e) {
-            return false;
-        }
+        gateway.awaitReady(gatewayUrl + "/actuator/health/readiness", Duration.ofSeconds(90));
     }
 
     @AfterAll

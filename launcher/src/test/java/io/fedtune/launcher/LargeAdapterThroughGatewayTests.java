@@ -1,7 +1,6 @@
 package io.fedtune.launcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import io.fedtune.gateway.GatewayApplication;
 import io.fedtune.protocol.api.registry.AdapterMethod;
@@ -106,22 +105,7 @@ class LargeAdapterThroughGatewayTests {
                 "--logging.level.io.fedtune.gateway.access=WARN"));
         args.addAll(common);
         gateway = ChildJvm.start("128m", List.of(), GatewayApplication.class, args, gatewayLog);
-        await().atMost(Duration.ofSeconds(120))
-                .pollInterval(Duration.ofMillis(250))
-                .untilAsserted(() -> {
-                    assertThat(gateway.isAlive())
-                            .as("gateway process; its log: " + gatewayLog)
-                            .isTrue();
-                    assertThat(healthy()).isTrue();
-                });
-    }
-
-    private static boolean healthy() {
-        try {
-            return ServiceChecks.get(gatewayUrl + "/actuator/health/readiness").statusCode() == 200;
-        } catch (RuntimeException e) {
-            return false;
-        }
+        gateway.awaitReady(gatewayUrl + "/actuator/health/readiness", Duration.ofSeconds(120));
     }
 
     @AfterAll

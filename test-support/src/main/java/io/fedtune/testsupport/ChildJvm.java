@@ -1,5 +1,7 @@
 package io.fedtune.testsupport;
 
+import static org.awaitility.Awaitility.await;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -52,6 +54,23 @@ public final class ChildJvm implements AutoCloseable {
         }
         close();
         return -1;
+    }
+
+    /**
+     * Waits until the child, a service, answers 200 on {@code readinessUrl}; fails at once, with the child's output,
+     * when it dies first (an OutOfMemoryError at start-up, say).
+     */
+    public void awaitReady(String readinessUrl, Duration within) {
+        await("ready at " + readinessUrl)
+                .atMost(within)
+                .pollInterval(Duration.ofMillis(250))
+                .ignoreException(java.io.UncheckedIOException.class) // not listening yet
+                .until(() -> {
+                    if (!isAlive()) {
+                        throw new IllegalStateException("the child JVM ended; its output:\n" + output());
+                    }
+                    return ServiceChecks.get(readinessUrl).statusCode() == 200;
+                });
     }
 
     public boolean isAlive() {

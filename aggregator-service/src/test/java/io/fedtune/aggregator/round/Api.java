@@ -1,5 +1,7 @@
 package io.fedtune.aggregator.round;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.fedtune.aggregator.aggregation.AdapterLayout;
 import io.fedtune.aggregator.aggregation.SafetensorsFileWriter;
 import io.fedtune.aggregator.aggregation.TensorSpec;
@@ -135,6 +137,37 @@ final class Api {
                     "expected " + status + " but got " + response.statusCode() + ": " + response.body());
         }
         return response.body().isEmpty() ? null : json.readTree(response.body());
+    }
+
+    /** Asserts a ProblemDetail of that status and returns its body. */
+    static String problem(HttpResponse<String> response, int status) {
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
+        assertThat(response.headers().firstValue("Content-Type"))
+                .hasValueSatisfying(type -> assertThat(type).startsWith("application/problem+json"));
+        return response.body();
+    }
+
+    /** A safetensors file written by protocol's writer, as bytes. */
+    static byte[] bytes(io.fedtune.protocol.safetensors.SafetensorsWriter writer) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        try {
+            writer.writeTo(out);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+
+    /** Enrolls {@code n} agents named {@code prefix0…} with one token, each heartbeating once so it counts as live. */
+    List<Agent> liveAgents(UUID federation, int n, String prefix) {
+        String token = enrollmentToken(federation, n);
+        List<Agent> agents = new java.util.ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            Agent agent = enroll(token, prefix + i);
+            agent.heartbeat();
+            agents.add(agent);
+        }
+        return agents;
     }
 
     UUID createAndStart(FederationConfig config) {

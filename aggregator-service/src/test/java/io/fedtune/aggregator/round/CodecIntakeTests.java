@@ -217,17 +217,19 @@ class CodecIntakeTests {
                 agent.task(0).get("globalAdapter").get("downloadPath").asString()));
 
         byte[] f32Body = encode(UpdateCodecs.f32(), global);
-        assertThat(problem(upload(agent, id, f32Body, UpdateCodec.F32), 422)).contains("wrong-codec");
-        assertThat(problem(upload(agent, id, f32Body, UpdateCodec.INT8), 422))
+        assertThat(Api.problem(upload(agent, id, f32Body, UpdateCodec.F32), 422))
+                .contains("wrong-codec");
+        assertThat(Api.problem(upload(agent, id, f32Body, UpdateCodec.INT8), 422))
                 .contains("wrong-codec")
                 .contains("encoded with codec f32");
         byte[] f16Body = encode(UpdateCodecs.f16(), global);
-        assertThat(problem(upload(agent, id, f16Body, UpdateCodec.INT8), 422)).contains("wrong-codec");
+        assertThat(Api.problem(upload(agent, id, f16Body, UpdateCodec.INT8), 422))
+                .contains("wrong-codec");
 
         String first = global.keySet().iterator().next();
         SafetensorsWriter noScale = new SafetensorsWriter().metadata(UpdateCodecs.CODEC_KEY, "int8");
         global.forEach((name, tensor) -> noScale.addBytes(name, DType.I8, tensor.shape(), new byte[tensor.size()]));
-        assertThat(problem(upload(agent, id, bytes(noScale), UpdateCodec.INT8), 422))
+        assertThat(Api.problem(upload(agent, id, Api.bytes(noScale), UpdateCodec.INT8), 422))
                 .contains("invalid-update")
                 .contains("has no scale");
 
@@ -238,19 +240,20 @@ class CodecIntakeTests {
             minus128.addBytes(name, DType.I8, tensor.shape(), codes);
             minus128.add(name + ".__scale", FloatTensor.scalar(0.01f), DType.F32);
         });
-        assertThat(problem(upload(agent, id, bytes(minus128), UpdateCodec.INT8), 422))
+        assertThat(Api.problem(upload(agent, id, Api.bytes(minus128), UpdateCodec.INT8), 422))
                 .contains("invalid-update")
                 .contains("-128");
 
         Map<String, FloatTensor> renamed = new TreeMap<>(global);
         renamed.put("base_model.model.layers.0.k.lora_A.weight", renamed.remove(first));
-        assertThat(problem(upload(agent, id, encode(UpdateCodecs.int8(), renamed), UpdateCodec.INT8), 422))
+        assertThat(Api.problem(upload(agent, id, encode(UpdateCodecs.int8(), renamed), UpdateCodec.INT8), 422))
                 .contains("invalid-update")
                 .contains("layers.0.k");
 
         byte[] truncated = encode(UpdateCodecs.int8(), global);
         truncated = java.util.Arrays.copyOf(truncated, truncated.length - 7);
-        assertThat(problem(upload(agent, id, truncated, UpdateCodec.INT8), 422)).contains("invalid-update");
+        assertThat(Api.problem(upload(agent, id, truncated, UpdateCodec.INT8), 422))
+                .contains("invalid-update");
 
         FederationConfig topk = config("codec-refusals-topk", UpdateCodec.TOPK, 1);
         UUID topkId = api.createAndStart(topk);
@@ -262,7 +265,7 @@ class CodecIntakeTests {
             outOfRange.addInts(name + ".__indices", new long[] {1}, new int[] {position});
             outOfRange.addFloats(name + ".__values", DType.F32, new long[] {1}, new float[] {0.5f});
         });
-        assertThat(problem(upload(sparse, topkId, bytes(outOfRange), UpdateCodec.TOPK), 422))
+        assertThat(Api.problem(upload(sparse, topkId, Api.bytes(outOfRange), UpdateCodec.TOPK), 422))
                 .contains("invalid-update")
                 .contains("position " + global.get(first).size());
         SafetensorsWriter hugeShape = new SafetensorsWriter().metadata(UpdateCodecs.CODEC_KEY, "topk");
@@ -271,7 +274,7 @@ class CodecIntakeTests {
             hugeShape.addInts(name + ".__indices", new long[] {1}, new int[] {0});
             hugeShape.addFloats(name + ".__values", DType.F32, new long[] {1}, new float[] {0.5f});
         });
-        assertThat(problem(upload(sparse, topkId, bytes(hugeShape), UpdateCodec.TOPK), 422))
+        assertThat(Api.problem(upload(sparse, topkId, Api.bytes(hugeShape), UpdateCodec.TOPK), 422))
                 .contains("invalid-update");
 
         assertThat(blobs.list("updates/" + id + "/")).isEmpty();
@@ -284,18 +287,5 @@ class CodecIntakeTests {
                     .isZero();
         }
         read(upload(agent, id, encode(UpdateCodecs.int8(), global), UpdateCodec.INT8), 201);
-    }
-
-    private static byte[] bytes(SafetensorsWriter writer) throws IOException {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        writer.writeTo(out);
-        return out.toByteArray();
-    }
-
-    private static String problem(HttpResponse<String> response, int status) {
-        assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
-        assertThat(response.headers().firstValue("Content-Type"))
-                .hasValueSatisfying(type -> assertThat(type).startsWith("application/problem+json"));
-        return response.body();
     }
 }

@@ -19,7 +19,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -76,17 +75,6 @@ class RoundLifecycleTests {
         api = new Api("http://localhost:" + environment.getProperty("local.server.port"));
     }
 
-    private List<Api.Agent> agents(UUID federation, int n, String prefix) {
-        String token = api.enrollmentToken(federation, n);
-        List<Api.Agent> agents = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            Api.Agent agent = api.enroll(token, prefix + i);
-            agent.heartbeat();
-            agents.add(agent);
-        }
-        return agents;
-    }
-
     private JsonNode federation(UUID id) {
         return read(api.get("/api/v1/federations/" + id, api.admin()), 200);
     }
@@ -99,7 +87,7 @@ class RoundLifecycleTests {
     void theBytesOfAcceptedUpdatesGoAWeekAfterTheirRoundEndedWhileTheirRowsStay() throws Exception {
         FederationConfig config = Api.config("retention", 2, 1, 1, Duration.ofMinutes(10), LoraMode.FEDIT, null, null);
         UUID id = api.createAndStart(config);
-        Api.Agent agent = agents(id, 1, "retention-").get(0);
+        Api.Agent agent = api.liveAgents(id, 1, "retention-").get(0);
         engine.tick();
         agent.task(1);
         read(agent.upload(id, 1, Api.update(config, LoraMode.FEDIT, 1), 10), 201);
@@ -145,7 +133,7 @@ class RoundLifecycleTests {
     void anInterruptedAdapterDownloadResumesFromWhereItStoppedWithARangeRequest() {
         FederationConfig config = Api.config("resume", 1, 1, 1, Duration.ofMinutes(10), LoraMode.FEDIT, null, null);
         UUID id = api.createAndStart(config);
-        Api.Agent agent = agents(id, 1, "resume-").get(0);
+        Api.Agent agent = api.liveAgents(id, 1, "resume-").get(0);
         engine.tick();
         String path = agent.task(1).get("globalAdapter").get("downloadPath").asString();
         byte[] whole = agent.download(path);
@@ -179,7 +167,7 @@ class RoundLifecycleTests {
     void aFederationRunsItsRoundsRegistersEachAdapterAndCompletes() {
         FederationConfig config = Api.config("journey", 2, 2, 3, Duration.ofMinutes(10), LoraMode.FFA, null, null);
         UUID id = api.createAndStart(config);
-        List<Api.Agent> agents = agents(id, 3, "journey-");
+        List<Api.Agent> agents = api.liveAgents(id, 3, "journey-");
         for (int number = 1; number <= 2; number++) {
             engine.tick();
             for (int i = 0; i < agents.size(); i++) {
@@ -249,7 +237,7 @@ class RoundLifecycleTests {
     void atTheDeadlineARoundWithTheMinimumCompletesAndOneWithFewerFailsTheFederation() {
         FederationConfig config = Api.config("deadline", 2, 2, 3, Duration.ofMinutes(5), LoraMode.FEDIT, null, null);
         UUID id = api.createAndStart(config);
-        List<Api.Agent> agents = agents(id, 3, "deadline-");
+        List<Api.Agent> agents = api.liveAgents(id, 3, "deadline-");
         engine.tick();
         read(agents.get(0).upload(id, 1, Api.randomUpdate(config, 1), 5), 201);
         read(agents.get(1).upload(id, 1, Api.randomUpdate(config, 2), 5), 201);
@@ -280,7 +268,7 @@ class RoundLifecycleTests {
         FederationConfig config =
                 Api.config("retry", 1, 2, 2, Duration.ofMinutes(5), LoraMode.FEDIT, FailurePolicy.RETRY_ROUND, null);
         UUID id = api.createAndStart(config);
-        List<Api.Agent> agents = agents(id, 2, "retry-");
+        List<Api.Agent> agents = api.liveAgents(id, 2, "retry-");
         engine.tick();
         read(
                 api.post(
@@ -314,7 +302,7 @@ class RoundLifecycleTests {
                         .asString())
                 .isEqualTo("urn:fedtune:problem:illegal-transition");
         read(api.post("/api/v1/federations/" + id + "/start", api.admin(), ""), 200);
-        List<Api.Agent> agents = agents(id, 1, "lifecycle-");
+        List<Api.Agent> agents = api.liveAgents(id, 1, "lifecycle-");
         read(api.post("/api/v1/federations/" + id + "/pause", api.admin(), ""), 200);
         engine.tick();
         assertThat(read(api.get("/api/v1/federations/" + id + "/rounds", api.admin()), 200))
@@ -329,7 +317,7 @@ class RoundLifecycleTests {
         assertThat(round(id, 1).get("round").get("status").asString()).isEqualTo("FAILED");
         assertThat(agents.get(0).task(0)).isNull();
         read(api.post("/api/v1/federations/" + id + "/resume", api.admin(), ""), 409);
-        assertThat(problem(agents.get(0).upload(id, 1, Api.update(config, LoraMode.FEDIT, 1), 1), 409))
+        assertThat(Api.problem(agents.get(0).upload(id, 1, Api.update(config, LoraMode.FEDIT, 1), 1), 409))
                 .contains("round-closed");
         assertThat(blobs.list("updates/" + id + "/")).isEmpty();
         assertThat(jdbc.sql("SELECT count(*) FROM client_update WHERE client_id = ?")
@@ -337,7 +325,7 @@ class RoundLifecycleTests {
                         .query(Long.class)
                         .single())
                 .isZero();
-        assertThat(problem(
+        assertThat(Api.problem(
                         api.post(
                                 "/api/v1/federations/" + id + "/start",
                                 agents.get(0).token(),
@@ -382,7 +370,7 @@ class RoundLifecycleTests {
     void downloadedAssignmentsFailOrExpireAndAFailingAggregationFailsTheRound() throws Exception {
         FederationConfig config = Api.config("downloaded", 1, 2, 3, Duration.ofMinutes(5), LoraMode.FEDIT, null, null);
         UUID id = api.createAndStart(config);
-        List<Api.Agent> agents = agents(id, 3, "downloaded-");
+        List<Api.Agent> agents = api.liveAgents(id, 3, "downloaded-");
         engine.tick();
         for (Api.Agent agent : agents) {
             agent.download(
@@ -412,7 +400,7 @@ class RoundLifecycleTests {
 
         FederationConfig late = Api.config("expired", 1, 1, 1, Duration.ofMinutes(5), LoraMode.FEDIT, null, null);
         UUID lateId = api.createAndStart(late);
-        Api.Agent slow = agents(lateId, 1, "expired-").get(0);
+        Api.Agent slow = api.liveAgents(lateId, 1, "expired-").get(0);
         engine.tick();
         slow.download(slow.task(0).get("globalAdapter").get("downloadPath").asString());
         assertThat(round(lateId, 1).get("clients").get(0).get("status").asString())
@@ -436,20 +424,21 @@ class RoundLifecycleTests {
                 new UpdateBounds(50, NormPolicy.REJECT, 0));
         String admin = api.admin();
         String valid = Api.json.writeValueAsString(config);
-        assertThat(problem(api.post("/api/v1/federations", admin, "{not json"), 400))
+        assertThat(Api.problem(api.post("/api/v1/federations", admin, "{not json"), 400))
                 .contains("malformed-request");
-        assertThat(problem(api.post("/api/v1/federations", admin, valid.replaceFirst("\\{", "{\"bogus\":1,")), 400))
+        assertThat(Api.problem(api.post("/api/v1/federations", admin, valid.replaceFirst("\\{", "{\"bogus\":1,")), 400))
                 .contains("bogus");
-        assertThat(problem(api.post("/api/v1/federations", admin, valid.replace("\"rank\":4", "\"rank\":0")), 400))
+        assertThat(Api.problem(api.post("/api/v1/federations", admin, valid.replace("\"rank\":4", "\"rank\":0")), 400))
                 .contains("peft.rank");
-        assertThat(problem(
+        assertThat(Api.problem(
                         api.post("/api/v1/federations", admin, valid.replace("\"minClients\":2", "\"minClients\":5")),
                         400))
                 .contains("clients.minNotAboveMax");
-        assertThat(problem(api.post("/api/v1/federations", admin, valid.replace("\"fedavg\"", "\"fedmagic\"")), 400))
+        assertThat(Api.problem(
+                        api.post("/api/v1/federations", admin, valid.replace("\"fedavg\"", "\"fedmagic\"")), 400))
                 .contains("fedmagic");
 
-        assertThat(problem(
+        assertThat(Api.problem(
                         api.post(
                                 "/api/v1/federations",
                                 admin,
@@ -461,7 +450,7 @@ class RoundLifecycleTests {
                 .doesNotContain("bad-input", "bad input!");
 
         UUID id = api.createAndStart(config);
-        List<Api.Agent> agents = agents(id, 3, "bad-");
+        List<Api.Agent> agents = api.liveAgents(id, 3, "bad-");
         engine.tick();
         Api.Agent assigned =
                 agents.stream().filter(a -> a.task(0) != null).findFirst().orElseThrow();
@@ -478,21 +467,22 @@ class RoundLifecycleTests {
         byte[] infinite = Api.update(config, LoraMode.FEDIT, Float.NEGATIVE_INFINITY);
         AdapterLayout layout = AdapterLayout.of(config);
         byte[] wrongShape = Api.safetensors(layout.globalTensors(2), spec -> new float[(int) spec.elements()]);
-        assertThat(problem(assigned.upload(id, 1, wrongNames, 3), 422)).contains("missing");
-        assertThat(problem(assigned.upload(id, 1, wrongShape, 3), 422))
+        assertThat(Api.problem(assigned.upload(id, 1, wrongNames, 3), 422)).contains("missing");
+        assertThat(Api.problem(assigned.upload(id, 1, wrongShape, 3), 422))
                 .contains("invalid-update")
                 .contains("has shape [2, 16], expected [4, 16]");
-        assertThat(problem(assigned.upload(id, 1, nan, 3), 422)).contains("non-finite");
-        assertThat(problem(assigned.upload(id, 1, infinite, 3), 422)).contains("non-finite");
-        assertThat(problem(assigned.upload(id, 1, huge, 3), 422)).contains("norm-exceeded");
-        assertThat(problem(assigned.upload(id, 1, garbage, 3), 422)).contains("invalid-update");
-        assertThat(problem(assigned.upload(id, 1, good, 3, Api.sha256(garbage)), 422))
+        assertThat(Api.problem(assigned.upload(id, 1, nan, 3), 422)).contains("non-finite");
+        assertThat(Api.problem(assigned.upload(id, 1, infinite, 3), 422)).contains("non-finite");
+        assertThat(Api.problem(assigned.upload(id, 1, huge, 3), 422)).contains("norm-exceeded");
+        assertThat(Api.problem(assigned.upload(id, 1, garbage, 3), 422)).contains("invalid-update");
+        assertThat(Api.problem(assigned.upload(id, 1, good, 3, Api.sha256(garbage)), 422))
                 .contains("checksum-mismatch");
-        assertThat(problem(assigned.upload(id, 1, new byte[200_000], 3), 413)).contains("upload-too-large");
+        assertThat(Api.problem(assigned.upload(id, 1, new byte[200_000], 3), 413))
+                .contains("upload-too-large");
         byte[] oversize = new byte[200_000];
         UpdateMetadata streamed = new UpdateMetadata(3, Api.sha256(oversize), UpdateCodec.F32, 0, Map.of(), 1);
         // streamed without a Content-Length: refused while it streams, at the limit
-        assertThat(problem(
+        assertThat(Api.problem(
                         Api.send(api.request("/api/v1/agent/federations/" + id + "/rounds/1/update", assigned.token())
                                 .header(UpdateMetadata.HEADER, Api.json.writeValueAsString(streamed))
                                 .header("Content-Type", "application/octet-stream")
@@ -501,8 +491,8 @@ class RoundLifecycleTests {
                                 .build()),
                         413))
                 .contains("upload-too-large");
-        assertThat(problem(outsider.upload(id, 1, good, 3), 403)).contains("not-assigned");
-        assertThat(problem(assigned.upload(id, 7, good, 3), 404)).contains("no-such-round");
+        assertThat(Api.problem(outsider.upload(id, 1, good, 3), 403)).contains("not-assigned");
+        assertThat(Api.problem(assigned.upload(id, 7, good, 3), 404)).contains("no-such-round");
         assertThat(blobs.list("updates/")).hasSize(blobsBefore);
         assertThat(round(id, 1).get("round").get("submitted").asInt()).isZero();
 
@@ -510,7 +500,7 @@ class RoundLifecycleTests {
         assertThat(read(assigned.upload(id, 1, good, 3), 200).get("duplicate").asBoolean())
                 .isTrue();
         byte[] other = Api.update(config, LoraMode.FEDIT, 0.25f);
-        assertThat(problem(assigned.upload(id, 1, other, 3), 409)).contains("update-conflict");
+        assertThat(Api.problem(assigned.upload(id, 1, other, 3), 409)).contains("update-conflict");
         assertThat(round(id, 1).get("round").get("submitted").asInt()).isEqualTo(1);
 
         String expired = issuer.mint(
@@ -519,16 +509,16 @@ class RoundLifecycleTests {
         assertThat(api.get("/api/v1/agent/tasks/next?wait=0", expired).statusCode())
                 .isEqualTo(204);
         clock.advance(Duration.ofMinutes(3));
-        assertThat(problem(api.get("/api/v1/agent/tasks/next?wait=0", expired), 401))
+        assertThat(Api.problem(api.get("/api/v1/agent/tasks/next?wait=0", expired), 401))
                 .contains("unauthenticated");
-        assertThat(problem(api.get("/api/v1/agent/tasks/next?wait=0", "not-a-jwt"), 401))
+        assertThat(Api.problem(api.get("/api/v1/agent/tasks/next?wait=0", "not-a-jwt"), 401))
                 .contains("unauthenticated");
-        assertThat(problem(api.get("/api/v1/federations", assigned.token()), 403))
+        assertThat(Api.problem(api.get("/api/v1/federations", assigned.token()), 403))
                 .contains("forbidden");
         read(api.post("/api/v1/federations/" + id + "/clients/" + outsider.id() + "/revoke", admin, ""), 204);
-        assertThat(problem(api.get("/api/v1/agent/tasks/next?wait=0", outsider.token()), 401))
+        assertThat(Api.problem(api.get("/api/v1/agent/tasks/next?wait=0", outsider.token()), 401))
                 .contains("client-revoked");
-        assertThat(problem(api.token(outsider.id().toString(), outsider.secret()), 401))
+        assertThat(Api.problem(api.token(outsider.id().toString(), outsider.secret()), 401))
                 .contains("invalid-client");
         String enrollment = api.enrollmentToken(id, 1);
         JsonNode tokens = read(api.get("/api/v1/federations/" + id + "/enrollment-tokens", admin), 200);
@@ -538,7 +528,8 @@ class RoundLifecycleTests {
                         .DELETE()
                         .build()),
                 204);
-        assertThat(problem(api.post("/api/v1/agent/enroll", null, Map.of("token", enrollment, "name", "late")), 401))
+        assertThat(Api.problem(
+                        api.post("/api/v1/agent/enroll", null, Map.of("token", enrollment, "name", "late")), 401))
                 .contains("invalid-enrollment-token");
 
         String shortLived = read(
@@ -550,23 +541,16 @@ class RoundLifecycleTests {
                 .get("token")
                 .asString();
         clock.advance(Duration.ofMinutes(2));
-        assertThat(problem(
+        assertThat(Api.problem(
                         api.post("/api/v1/agent/enroll", null, Map.of("token", shortLived, "name", "too-late")), 401))
                 .contains("invalid-enrollment-token");
         String once = api.enrollmentToken(id, 1);
         api.enroll(once, "first");
-        assertThat(problem(api.post("/api/v1/agent/enroll", null, Map.of("token", once, "name", "second")), 401))
+        assertThat(Api.problem(api.post("/api/v1/agent/enroll", null, Map.of("token", once, "name", "second")), 401))
                 .contains("invalid-enrollment-token");
         assertThat(read(api.get("/api/v1/federations/" + id + "/clients", admin), 200))
                 .extracting(c -> c.get("name").asString())
                 .doesNotContain("late", "too-late", "second");
-    }
-
-    private static String problem(HttpResponse<String> response, int status) {
-        assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
-        assertThat(response.headers().firstValue("Content-Type"))
-                .hasValueSatisfying(type -> assertThat(type).startsWith("application/problem+json"));
-        return response.body();
     }
 
     @SuppressWarnings("unused")

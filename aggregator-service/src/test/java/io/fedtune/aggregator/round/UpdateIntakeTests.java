@@ -20,12 +20,10 @@ import io.fedtune.protocol.safetensors.DType;
 import io.fedtune.protocol.safetensors.FloatTensor;
 import io.fedtune.protocol.safetensors.SafetensorsWriter;
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -85,24 +83,24 @@ class UpdateIntakeTests {
         FederationConfig f32 = withCodec(
                 Api.config("dtype-f32", 1, 1, 1, Duration.ofMinutes(5), LoraMode.FEDIT, null, null), UpdateCodec.F32);
         UUID f32Id = api.createAndStart(f32);
-        Api.Agent f32Agent = agents(f32Id, 1, "dtype-f32-").get(0);
+        Api.Agent f32Agent = api.liveAgents(f32Id, 1, "dtype-f32-").get(0);
         engine.tick();
         Map<String, FloatTensor> global = globalAdapter(f32Agent);
         SafetensorsWriter halves = new SafetensorsWriter();
         global.forEach((name, tensor) -> halves.add(name, tensor, DType.F16));
-        assertThat(problem(upload(f32Agent, f32Id, bytes(halves), UpdateCodec.F32), 422))
+        assertThat(Api.problem(upload(f32Agent, f32Id, Api.bytes(halves), UpdateCodec.F32), 422))
                 .contains("invalid-update")
                 .contains("is F16, expected F32");
 
         FederationConfig f16 = withCodec(
                 Api.config("dtype-f16", 1, 1, 1, Duration.ofMinutes(5), LoraMode.FEDIT, null, null), UpdateCodec.F16);
         UUID f16Id = api.createAndStart(f16);
-        Api.Agent f16Agent = agents(f16Id, 1, "dtype-f16-").get(0);
+        Api.Agent f16Agent = api.liveAgents(f16Id, 1, "dtype-f16-").get(0);
         engine.tick();
         // marked as the federation's codec, but its tensors are F32
         SafetensorsWriter singles = new SafetensorsWriter().metadata(UpdateCodecs.CODEC_KEY, "f16");
         globalAdapter(f16Agent).forEach((name, tensor) -> singles.add(name, tensor, DType.F32));
-        assertThat(problem(upload(f16Agent, f16Id, bytes(singles), UpdateCodec.F16), 422))
+        assertThat(Api.problem(upload(f16Agent, f16Id, Api.bytes(singles), UpdateCodec.F16), 422))
                 .contains("invalid-update")
                 .contains("is F32, expected F16");
 
@@ -118,7 +116,7 @@ class UpdateIntakeTests {
         // the same values in the right dtype are accepted: the refusal was the dtype
         SafetensorsWriter right = new SafetensorsWriter();
         global.forEach((name, tensor) -> right.add(name, tensor, DType.F32));
-        read(upload(f32Agent, f32Id, bytes(right), UpdateCodec.F32), 201);
+        read(upload(f32Agent, f32Id, Api.bytes(right), UpdateCodec.F32), 201);
     }
 
     @Test
@@ -127,7 +125,7 @@ class UpdateIntakeTests {
         FederationConfig config = Api.config(
                 "clip", 1, 2, 2, Duration.ofMinutes(5), LoraMode.FEDIT, null, new UpdateBounds(8, NormPolicy.CLIP, 0));
         UUID id = api.createAndStart(config);
-        List<Api.Agent> agents = agents(id, 2, "clip-");
+        List<Api.Agent> agents = api.liveAgents(id, 2, "clip-");
         engine.tick();
         Map<String, FloatTensor> global = globalAdapter(agents.get(0));
         // norm 4: within the bound, kept whole; norm 32: clipped by 8 / 32
@@ -161,7 +159,7 @@ class UpdateIntakeTests {
     void anUploadToAClosedRoundIsAConflictProblemThatStoresNothingAndIsCounted() throws IOException {
         FederationConfig config = Api.config("closed", 2, 1, 2, Duration.ofMinutes(5), LoraMode.FEDIT, null, null);
         UUID id = api.createAndStart(config);
-        List<Api.Agent> agents = agents(id, 2, "closed-");
+        List<Api.Agent> agents = api.liveAgents(id, 2, "closed-");
         engine.tick();
         read(agents.get(0).upload(id, 1, Api.update(config, LoraMode.FEDIT, 0.5f), 4), 201);
         clock.advance(Duration.ofMinutes(6));
@@ -172,7 +170,7 @@ class UpdateIntakeTests {
         double before = scraped("fedtune_updates_total{outcome=\"rejected\",reason=\"round-closed\"}");
 
         Api.Agent late = agents.get(1);
-        assertThat(problem(late.upload(id, 1, Api.update(config, LoraMode.FEDIT, 0.75f), 4), 409))
+        assertThat(Api.problem(late.upload(id, 1, Api.update(config, LoraMode.FEDIT, 0.75f), 4), 409))
                 .contains("round-closed")
                 .contains("COMPLETED");
 
@@ -192,7 +190,7 @@ class UpdateIntakeTests {
     void theBytesOfEveryAdapterDownloadAreCounted() {
         FederationConfig config = Api.config("bytes-out", 1, 1, 1, Duration.ofMinutes(5), LoraMode.FEDIT, null, null);
         UUID id = api.createAndStart(config);
-        Api.Agent agent = agents(id, 1, "bytes-out-").get(0);
+        Api.Agent agent = api.liveAgents(id, 1, "bytes-out-").get(0);
         engine.tick();
         String path = agent.task(0).get("globalAdapter").get("downloadPath").asString();
         double before = scraped("fedtune_adapters_bytes_out_total");
@@ -203,17 +201,6 @@ class UpdateIntakeTests {
         HttpResponse<byte[]> rest = agent.download(path, "bytes=100-");
         assertThat(rest.statusCode()).isEqualTo(206);
         assertThat(scraped("fedtune_adapters_bytes_out_total") - before).isEqualTo(whole.length + rest.body().length);
-    }
-
-    private List<Api.Agent> agents(UUID federation, int n, String prefix) {
-        String token = api.enrollmentToken(federation, n);
-        List<Api.Agent> agents = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            Api.Agent agent = api.enroll(token, prefix + i);
-            agent.heartbeat();
-            agents.add(agent);
-        }
-        return agents;
     }
 
     private JsonNode round(UUID federation, int number) {
@@ -286,18 +273,5 @@ class UpdateIntakeTests {
                 .header("Content-Type", "application/octet-stream")
                 .PUT(HttpRequest.BodyPublishers.ofByteArray(body))
                 .build());
-    }
-
-    private static byte[] bytes(SafetensorsWriter writer) throws IOException {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        writer.writeTo(out);
-        return out.toByteArray();
-    }
-
-    private static String problem(HttpResponse<String> response, int status) {
-        assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
-        assertThat(response.headers().firstValue("Content-Type"))
-                .hasValueSatisfying(type -> assertThat(type).startsWith("application/problem+json"));
-        return response.body();
     }
 }

@@ -2,6 +2,7 @@ package io.fedtune.aggregator.round;
 
 import static io.fedtune.aggregator.round.Api.read;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.fedtune.aggregator.AggregatorApplication;
 import io.fedtune.aggregator.aggregation.AdapterLayout;
@@ -200,29 +201,28 @@ class UploadStreamingTests {
     }
 
     /** Waits until the service reports ready and returns its base URL (it chose its own port, and logs it). */
-    private static String awaitReady(ChildJvm service) throws Exception {
-        String base = null;
-        Instant deadline = Instant.now().plus(Duration.ofMinutes(3));
-        while (Instant.now().isBefore(deadline)) {
-            assertThat(service.isAlive()).as("the service is running").isTrue();
-            String port = port(service.output());
-            if (port != null) {
-                base = "http://localhost:" + port;
-                try {
-                    HttpResponse<String> health =
-                            Api.send(HttpRequest.newBuilder(URI.create(base + "/actuator/health/readiness"))
-                                    .timeout(Duration.ofSeconds(5))
-                                    .build());
-                    if (health.statusCode() == 200) {
-                        return base;
-                    }
-                } catch (java.io.UncheckedIOException notYet) {
-                    // not listening yet
-                }
-            }
-            Thread.sleep(250);
-        }
-        throw new AssertionError("the service did not become ready");
+    private static String awaitReady(ChildJvm service) {
+        return await("the service ready")
+                .atMost(Duration.ofMinutes(3))
+                .pollInterval(Duration.ofMillis(250))
+                .ignoreException(java.io.UncheckedIOException.class) // not listening yet
+                .until(
+                        () -> {
+                            assertThat(service.isAlive())
+                                    .as("the service is running")
+                                    .isTrue();
+                            String port = port(service.output());
+                            if (port == null) {
+                                return null;
+                            }
+                            String base = "http://localhost:" + port;
+                            HttpResponse<String> health =
+                                    Api.send(HttpRequest.newBuilder(URI.create(base + "/actuator/health/readiness"))
+                                            .timeout(Duration.ofSeconds(5))
+                                            .build());
+                            return health.statusCode() == 200 ? base : null;
+                        },
+                        base -> base != null);
     }
 
     private static String port(String log) {
@@ -244,18 +244,18 @@ class UploadStreamingTests {
         throw new AssertionError("no task within two minutes");
     }
 
-    private static JsonNode awaitAdapter(Api api, UUID federation, ChildJvm service) throws InterruptedException {
-        Instant deadline = Instant.now().plus(Duration.ofMinutes(3));
-        while (Instant.now().isBefore(deadline)) {
-            assertThat(service.isAlive()).as("the service is running").isTrue();
-            HttpResponse<String> response = api.get("/api/v1/federations/" + federation + "/adapter", api.admin());
-            JsonNode adapter = read(response, 200);
-            if (adapter.get("version").asInt() >= 1) {
-                return adapter;
-            }
-            Thread.sleep(500);
-        }
-        throw new AssertionError("no new adapter within three minutes");
+    private static JsonNode awaitAdapter(Api api, UUID federation, ChildJvm service) {
+        return await("a new global adapter")
+                .atMost(Duration.ofMinutes(3))
+                .pollInterval(Duration.ofMillis(500))
+                .until(
+                        () -> {
+                            assertThat(service.isAlive())
+                                    .as("the service is running")
+                                    .isTrue();
+                            return read(api.get("/api/v1/federations/" + federation + "/adapter", api.admin()), 200);
+                        },
+                        adapter -> adapter.get("version").asInt() >= 1);
     }
 
     /**
